@@ -1,0 +1,86 @@
+// Builds the HTTP application from the route modules. No business logic here.
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Services } from './domain/services.ts';
+import { applicationRoutes } from './http/api/applications.ts';
+import { endUserRoutes } from './http/api/end-user.ts';
+import { managementTokenRoutes } from './http/api/management-token.ts';
+import { userRoutes } from './http/api/users.ts';
+import { kontenbaseRoutes } from './http/compat/kontenbase.ts';
+import type { App, HttpContext } from './http/context.ts';
+import { apiErrorHandler } from './http/errors.ts';
+import { systemRoutes } from './http/system.ts';
+
+export interface AppOptions {
+  services: Services;
+  logger?: FastifyBaseLogger | false;
+  /** Trust X-Forwarded-* from a reverse proxy (for the client IP). */
+  trustProxy?: boolean;
+}
+
+/** Bodies above this are refused with 413: a thousand user ids fit in a tenth of it. */
+export const BODY_LIMIT = 256 * 1024;
+
+export async function buildApp(options: AppOptions): Promise<App> {
+  const { services } = options;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: options.trustProxy ?? false,
+    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // An empty body with a JSON content type is an absent body (SDKs send POST /logout that way),
+  // not a 400; anything else goes to Fastify's own prototype-poisoning-safe parser.
+  const parseJSON = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text.trim() === '') return done(null, undefined);
+    parseJSON(request, text, done);
+  });
+
+  await app.register(cookie);
+  await app.register(formbody);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Signoff',
+        version: '0.1.0',
+        description:
+          'Identity server whose logout actually logs people out. Success bodies use the envelope {code: 200, message, data}; errors {code, message} (see docs/errors.md).',
+      },
+      servers: [{ url: services.settings.publicUrl }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          poolId: { type: 'apiKey', in: 'header', name: 'x-authing-userpool-id' },
+        },
+      },
+    },
+  });
+
+  app.setErrorHandler(apiErrorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send({ code: 4040, message: `No route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  const ctx: HttpContext = {
+    services,
+    cookie: {
+      secure: services.settings.publicUrl.startsWith('https:'),
+      maxAge: services.settings.sessionAbsoluteTTL,
+    },
+  };
+  for (const routes of [systemRoutes, managementTokenRoutes, applicationRoutes, userRoutes, endUserRoutes]) {
+    routes(app, ctx);
+  }
+  kontenbaseRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,115 @@
+// Environment → typed configuration, validated once at boot (CONTRACT §1).
+// Every failure names the variable, so a typo in a unit file is found at the first start.
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  bootstrap: {
+    poolId: string | undefined;
+    poolSecret: string | undefined;
+    adminEmail: string | undefined;
+    adminPassword: string | undefined;
+  };
+  /** Lifetime of an access token, seconds. Also how long a revocation must be remembered. */
+  accessTokenTTL: number;
+  /** Lifetime of a pool administrator token, seconds. */
+  adminTokenTTL: number;
+  /** A session ends after this long without activity, seconds. */
+  sessionIdleTTL: number;
+  /** A session ends this long after sign-in whatever its activity, seconds. */
+  sessionAbsoluteTTL: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function url(env: Env, name: string, schemes: string[]): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL, got "${raw}"`);
+  }
+  if (!schemes.includes(parsed.protocol)) {
+    throw new ConfigError(
+      `${name} must start with ${schemes.map((s) => `${s}//`).join(' or ')}, got "${raw}"`,
+    );
+  }
+  return raw;
+}
+
+const POOL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const host = read(env, 'HOST') ?? '127.0.0.1';
+  const publicUrl = (
+    url(env, 'SIGNOFF_PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`
+  ).replace(/\/+$/, '');
+  const poolId = read(env, 'SIGNOFF_BOOTSTRAP_POOL_ID');
+  if (poolId !== undefined && !POOL_ID.test(poolId)) {
+    throw new ConfigError('SIGNOFF_BOOTSTRAP_POOL_ID may hold only letters, digits, "-" and "_" (1 to 64)');
+  }
+  const poolSecret = read(env, 'SIGNOFF_BOOTSTRAP_POOL_SECRET');
+  if (poolSecret !== undefined && poolSecret.length < 16) {
+    throw new ConfigError('SIGNOFF_BOOTSTRAP_POOL_SECRET must be at least 16 characters');
+  }
+  const adminEmail = read(env, 'SIGNOFF_ADMIN_EMAIL');
+  if (adminEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(adminEmail)) {
+    throw new ConfigError(`SIGNOFF_ADMIN_EMAIL must be an email address, got "${adminEmail}"`);
+  }
+  const adminPassword = read(env, 'SIGNOFF_ADMIN_PASSWORD');
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError('SIGNOFF_ADMIN_PASSWORD must be at least 8 characters');
+  }
+  const logLevel = read(env, 'LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const sessionIdleTTL = integer(env, 'SIGNOFF_SESSION_IDLE_TTL', 7 * 86400, 60, 365 * 86400);
+  const sessionAbsoluteTTL = integer(env, 'SIGNOFF_SESSION_TTL', 30 * 86400, 60, 3650 * 86400);
+  if (sessionAbsoluteTTL < sessionIdleTTL) {
+    throw new ConfigError('SIGNOFF_SESSION_TTL must not be shorter than SIGNOFF_SESSION_IDLE_TTL');
+  }
+  return {
+    port,
+    host,
+    publicUrl,
+    dataDir: path.resolve(cwd, read(env, 'SIGNOFF_DATA_DIR') ?? './data'),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    bootstrap: { poolId, poolSecret, adminEmail, adminPassword },
+    accessTokenTTL: integer(env, 'SIGNOFF_ACCESS_TOKEN_TTL', 3600, 30, 30 * 86400),
+    adminTokenTTL: integer(env, 'SIGNOFF_ADMIN_TOKEN_TTL', 7200, 30, 30 * 86400),
+    sessionIdleTTL,
+    sessionAbsoluteTTL,
+    logLevel,
+  };
+}

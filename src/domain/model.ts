@@ -1,0 +1,138 @@
+// The records Signoff keeps. Times are epoch milliseconds: one representation for
+// SQLite and PostgreSQL, and cheap to compare on the hot path.
+
+export interface Pool {
+  id: string;
+  name: string;
+  secretHash: string;
+  createdAt: number;
+}
+
+export interface Admin {
+  id: string;
+  email: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface App {
+  id: string;
+  poolId: string;
+  name: string;
+  identifier: string | null;
+  secretHash: string;
+  redirectUris: string[];
+  logoutRedirectUris: string[];
+  backchannelLogoutUri: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface User {
+  id: string;
+  poolId: string;
+  username: string | null;
+  email: string | null;
+  name: string | null;
+  passwordHash: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Device {
+  browser: string | null;
+  os: string | null;
+  platform: string | null;
+}
+
+/** One sign-in of one user on one device or browser. */
+export interface Session {
+  id: string;
+  poolId: string;
+  userId: string;
+  secretHash: string;
+  userAgent: string | null;
+  ip: string | null;
+  device: Device;
+  createdAt: number;
+  lastActiveAt: number;
+  idleExpiresAt: number;
+  expiresAt: number;
+  endedAt: number | null;
+  endReason: EndReason | null;
+}
+
+/** The part of a session that concerns one application. */
+export interface AppSession {
+  id: string;
+  sessionId: string;
+  poolId: string;
+  appId: string;
+  userId: string;
+  createdAt: number;
+  lastActiveAt: number;
+  endedAt: number | null;
+  endReason: EndReason | null;
+}
+
+export interface SessionWithApps extends Session {
+  apps: AppSession[];
+}
+
+export interface SigningKey {
+  kid: string;
+  poolId: string;
+  alg: 'RS256';
+  privateJwk: JsonWebKey;
+  publicJwk: JsonWebKey;
+  createdAt: number;
+  /** A retired key signs nothing new but still verifies tokens it signed until they expire. */
+  retiredAt: number | null;
+}
+
+/** Why a session (or an app session) ended. Recorded on the session, in the audit trail and in events. */
+export type EndReason =
+  | 'user_logout'
+  | 'user_logout_others'
+  | 'user_logout_global'
+  | 'user_ended_session'
+  | 'app_logout'
+  | 'admin_kick'
+  | 'admin_logout'
+  | 'user_deleted'
+  | 'app_deleted'
+  | 'expired';
+
+export interface Actor {
+  type: 'user' | 'admin' | 'app' | 'system';
+  id: string | null;
+}
+
+export interface SessionEndRecord {
+  id: string;
+  poolId: string;
+  at: number;
+  reason: EndReason;
+  actor: Actor;
+  /** Sessions touched: ended whole, or ended in the listed apps. */
+  sessions: number;
+  appSessions: number;
+  apps: string[];
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One back-channel logout notice owed to one app for one ended (app) session: the outbox row. */
+export interface LogoutDelivery {
+  id: string;
+  poolId: string;
+  appId: string;
+  sessionId: string;
+  userId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+}

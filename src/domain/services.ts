@@ -1,0 +1,145 @@
+// The one place that wires the domain: every service is a factory taking its dependencies.
+import type { Bus } from '../bus/bus.ts';
+import type { Store } from '../store/store.ts';
+import { createAdminService } from './admins.ts';
+import { createAppService } from './apps/apps.ts';
+import { createLoginService } from './auth/login.ts';
+import type { Clock } from './clock.ts';
+import { createLogoutService } from './logout/logout.ts';
+import { createPoolService } from './pools/pools.ts';
+import { createSessionCore } from './sessions/session-core.ts';
+import { createSessionService } from './sessions/sessions.ts';
+import { createKeyRing } from './tokens/key-ring.ts';
+import { createRevocationIndex } from './tokens/revocation-index.ts';
+import { startRevocationSync } from './tokens/revocation-sync.ts';
+import { createTokenService } from './tokens/tokens.ts';
+import { createUserService } from './users/users.ts';
+
+export interface DomainSettings {
+  publicUrl: string;
+  accessTokenTTL: number;
+  adminTokenTTL: number;
+  sessionIdleTTL: number;
+  sessionAbsoluteTTL: number;
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ServiceDeps {
+  store: Store;
+  bus: Bus;
+  clock: Clock;
+  log: Logger;
+  settings: DomainSettings;
+  /** How often background work runs (revocation poll, expiry sweep); tests turn it off. */
+  background?: { revocationPollMs: number; expirySweepMs: number } | false;
+}
+
+export async function createServices(deps: ServiceDeps) {
+  const { store, bus, clock, log, settings } = deps;
+  // A revocation must be remembered as long as a token carrying it may be presented.
+  const retentionMs = Math.max(settings.accessTokenTTL, settings.adminTokenTTL) * 1000;
+  const index = createRevocationIndex(retentionMs);
+  const keys = createKeyRing();
+
+  // The default pool (the first, created at bootstrap) is the OIDC issuer $PUBLIC_URL/oidc
+  // (CONTRACT §7); any other pool gets its own issuer below it.
+  let defaultPoolId: string | null = null;
+  const issuerOf = (poolId: string) =>
+    poolId === defaultPoolId ? `${settings.publicUrl}/oidc` : `${settings.publicUrl}/oidc/pools/${poolId}`;
+
+  const tokens = createTokenService({
+    keys,
+    index,
+    clock,
+    issuerOf,
+    accessTokenTTL: settings.accessTokenTTL,
+    adminTokenTTL: settings.adminTokenTTL,
+  });
+  const core = createSessionCore({
+    store,
+    index,
+    bus,
+    clock,
+    onPublishError: (error) =>
+      log.warn({ err: error }, 'event bus publish failed; other nodes catch up by polling'),
+  });
+  const sessions = createSessionService({
+    store,
+    core,
+    clock,
+    idleTTL: settings.sessionIdleTTL,
+    absoluteTTL: settings.sessionAbsoluteTTL,
+  });
+  const poolService = createPoolService({ store, keys, tokens, bus, clock, keyRetentionMs: retentionMs });
+  const pools: typeof poolService = {
+    ...poolService,
+    async create(input) {
+      const created = await poolService.create(input);
+      if (created.ok) defaultPoolId ??= created.pool.id;
+      return created;
+    },
+  };
+
+  await pools.reloadKeys();
+  defaultPoolId = (await store.pools.list())[0]?.id ?? null;
+
+  // Other nodes rotate keys or create pools: reload when told.
+  const unsubscribeKeys = bus.subscribe((event) => {
+    if (event.type !== 'keys.changed') return;
+    pools.reloadKeys().catch((error: unknown) => log.error({ err: error }, 'reloading signing keys failed'));
+  });
+
+  const background = deps.background ?? { revocationPollMs: 2000, expirySweepMs: 60_000 };
+  const sync = await startRevocationSync({
+    store,
+    bus,
+    index,
+    clock,
+    retentionMs,
+    pollMs: background ? background.revocationPollMs : 2 ** 31 - 1,
+    onError: (error) => log.error({ err: error }, 'revocation poll failed'),
+  });
+  const sweeper = background
+    ? setInterval(() => {
+        sessions
+          .endExpired()
+          .then((n) => n > 0 && log.info({ ended: n }, 'ended expired sessions'))
+          .catch((error: unknown) => log.error({ err: error }, 'expiry sweep failed'));
+      }, background.expirySweepMs)
+    : null;
+  sweeper?.unref();
+
+  return {
+    store,
+    bus,
+    clock,
+    log,
+    settings,
+    index,
+    keys,
+    tokens,
+    core,
+    sessions,
+    pools,
+    apps: createAppService({ store, core, clock }),
+    users: createUserService({ store, core, clock }),
+    admins: createAdminService({ store, clock }),
+    login: createLoginService({ store, sessions, tokens }),
+    logout: createLogoutService({ core, sessions }),
+    issuerOf,
+    defaultPoolId: () => defaultPoolId,
+    revocationSync: sync,
+    async stop() {
+      sync.stop();
+      unsubscribeKeys();
+      if (sweeper) clearInterval(sweeper);
+    },
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -1,0 +1,136 @@
+// Starting sessions, finding them from a cookie, listing a user's devices, recording
+// activity and ending expired sessions. Ending always goes through the session core.
+import type { Store } from '../../store/store.ts';
+import type { Clock } from '../clock.ts';
+import { hashSecret, newId, newSecret } from '../ids.ts';
+import type { AppSession, Session, SessionWithApps } from '../model.ts';
+import { parseDevice } from './device.ts';
+import type { SessionCore } from './session-core.ts';
+
+export interface SessionServiceDeps {
+  store: Store;
+  core: SessionCore;
+  clock: Clock;
+  /** Seconds. */
+  idleTTL: number;
+  /** Seconds. */
+  absoluteTTL: number;
+}
+
+export interface StartedSession {
+  session: Session;
+  appSession: AppSession | null;
+  /** The cookie value. Only its hash is stored. */
+  secret: string;
+}
+
+// Activity is written at most once a minute per session: "last active" needs no more
+// precision, and a write per request would make every authenticated call a database write.
+const TOUCH_INTERVAL_MS = 60_000;
+const TOUCH_MEMORY = 100_000;
+
+export function createSessionService(deps: SessionServiceDeps) {
+  const { store, core, clock } = deps;
+  const idleMs = deps.idleTTL * 1000;
+  const lastTouch = new Map<string, number>();
+
+  function newAppSession(session: Session, appId: string, at: number): AppSession {
+    return {
+      id: newId(),
+      sessionId: session.id,
+      poolId: session.poolId,
+      appId,
+      userId: session.userId,
+      createdAt: at,
+      lastActiveAt: at,
+      endedAt: null,
+      endReason: null,
+    };
+  }
+
+  return {
+    async start(input: {
+      poolId: string;
+      userId: string;
+      appId: string | null;
+      userAgent: string | null;
+      ip: string | null;
+    }): Promise<StartedSession> {
+      const at = clock.now();
+      const secret = newSecret();
+      const userAgent = input.userAgent?.slice(0, 512) ?? null;
+      const session: Session = {
+        id: newId(),
+        poolId: input.poolId,
+        userId: input.userId,
+        secretHash: hashSecret(secret),
+        userAgent,
+        ip: input.ip,
+        device: parseDevice(userAgent),
+        createdAt: at,
+        lastActiveAt: at,
+        idleExpiresAt: at + idleMs,
+        expiresAt: at + deps.absoluteTTL * 1000,
+        endedAt: null,
+        endReason: null,
+      };
+      const appSession = input.appId ? newAppSession(session, input.appId, at) : null;
+      await store.sessions.create(session, appSession);
+      return { session, appSession, secret };
+    },
+
+    /** Signs a live session in to one more app (single sign-on), or returns its live app session. */
+    async joinApp(session: Session, appId: string): Promise<AppSession> {
+      const latest = await store.sessions.latestAppSession(session.poolId, session.id, appId);
+      if (latest && latest.endedAt === null) return latest;
+      const appSession = newAppSession(session, appId, clock.now());
+      await store.sessions.addApp(appSession);
+      return appSession;
+    },
+
+    latestAppSession: (session: Session, appId: string) =>
+      store.sessions.latestAppSession(session.poolId, session.id, appId),
+
+    /** The live session a cookie secret belongs to, or null. */
+    fromCookie: (secret: string): Promise<Session | null> =>
+      store.sessions.findBySecretHash(hashSecret(secret), clock.now()),
+
+    get: (poolId: string, sessionId: string): Promise<SessionWithApps | null> =>
+      store.sessions.get(poolId, sessionId),
+
+    listOfUser: (poolId: string, userId: string): Promise<SessionWithApps[]> =>
+      store.sessions.listOfUser(poolId, userId, clock.now()),
+
+    /** Notes activity (throttled); never fails the request that triggered it. */
+    async recordActivity(poolId: string, sessionId: string, appSessionId: string | null): Promise<void> {
+      const now = clock.now();
+      const key = appSessionId ?? sessionId;
+      const previous = lastTouch.get(key);
+      if (previous !== undefined && now - previous < TOUCH_INTERVAL_MS) return;
+      if (lastTouch.size >= TOUCH_MEMORY) lastTouch.clear();
+      lastTouch.set(key, now);
+      await store.sessions.touch(poolId, sessionId, appSessionId, now, now + idleMs);
+    },
+
+    /** Ends sessions past their idle or absolute expiry, pool by pool. Returns how many ended. */
+    async endExpired(batch = 1000): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const expired = await store.sessions.listExpired(clock.now(), batch);
+        if (expired.length === 0) return total;
+        const byPool = new Map<string, string[]>();
+        for (const s of expired) byPool.set(s.poolId, [...(byPool.get(s.poolId) ?? []), s.id]);
+        for (const [poolId, sessionIds] of byPool) {
+          const ended = await core.endSessions({ scope: 'sessions', poolId, sessionIds }, 'expired', {
+            type: 'system',
+            id: null,
+          });
+          total += ended.sessions;
+        }
+        if (expired.length < batch) return total;
+      }
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

@@ -1,0 +1,181 @@
+// End-user API (CONTRACT §5): sign in, who am I, log out (this session, my others, all), and
+// my sessions. Every logout here is one call into the session core via the logout service.
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { LogoutScope } from '../../domain/logout/logout.ts';
+import { APP_HEADER, headerValue, POOL_HEADER, requireUser, type UserPrincipal } from '../auth.ts';
+import type { HttpContext, RouteModule } from '../context.ts';
+import { Envelope, ok } from '../envelope.ts';
+import { errors } from '../errors.ts';
+import { presentSession, presentUser, SessionSchema, UserSchema } from '../presenters.ts';
+import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../session-cookie.ts';
+
+const LoginBody = Type.Object({
+  account: Type.String({ minLength: 1, maxLength: 254, description: 'Username or email' }),
+  password: Type.String({ minLength: 1, maxLength: 256 }),
+  appId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+});
+
+const LoginData = Type.Object({
+  user: UserSchema,
+  token: Type.String({ description: 'Access token (JWT) for the app' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+
+const Scope = Type.Union([Type.Literal('local'), Type.Literal('others'), Type.Literal('global')], {
+  description: 'local: this session (default); others: my other sessions; global: all my sessions',
+});
+const LogoutQuery = Type.Object({
+  scope: Type.Optional(Scope),
+  app_id: Type.Optional(Type.String({ maxLength: 64 })),
+});
+const LogoutData = Type.Object({
+  user: UserSchema,
+  token: Type.Union([Type.String(), Type.Null()], {
+    description: 'The token just revoked (null with a cookie)',
+  }),
+  scope: Scope,
+  ended: Type.Integer({ description: 'Sessions ended' }),
+});
+
+export interface LoginRequest {
+  appId: string | null;
+  account: string;
+  password: string;
+}
+
+/** Password sign-in shared by the Authing-shaped and Kontenbase-shaped routes. */
+export async function signIn(
+  ctx: HttpContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  input: LoginRequest,
+) {
+  const appId = input.appId ?? headerValue(req, APP_HEADER);
+  if (!appId) throw errors.invalid(`body/appId or headers/${APP_HEADER} is required`);
+  const result = await ctx.services.login.withPassword({
+    appId,
+    poolId: headerValue(req, POOL_HEADER),
+    account: input.account,
+    password: input.password,
+    cookieSecret: readSessionCookie(req),
+    userAgent: headerValue(req, 'user-agent'),
+    ip: req.ip,
+  });
+  if (!result.ok) {
+    throw result.reason === 'app_not_found' ? errors.appNotFound() : errors.badCredentials();
+  }
+  if (result.newCookieSecret) setSessionCookie(reply, result.newCookieSecret, ctx.cookie);
+  return result;
+}
+
+/** Logs the caller out with a scope; clears the cookie when the caller's own session ended. */
+export async function signOut(
+  ctx: HttpContext,
+  reply: FastifyReply,
+  principal: UserPrincipal,
+  scope: LogoutScope,
+) {
+  const user = await ctx.services.users.get(principal.poolId, principal.userId);
+  const summary = await ctx.services.logout.logout(principal, scope);
+  if (scope !== 'others') clearSessionCookie(reply, ctx.cookie);
+  return { user, summary };
+}
+
+export const endUserRoutes: RouteModule = (app, ctx) => {
+  const { services } = ctx;
+  const tags = ['end user'];
+
+  app.post(
+    '/api/v2/login/account',
+    {
+      schema: {
+        tags,
+        summary: 'Sign in with account and password',
+        body: LoginBody,
+        response: { 200: Envelope(LoginData) },
+      },
+    },
+    async (req, reply) => {
+      const result = await signIn(ctx, req, reply, {
+        appId: req.body.appId ?? null,
+        account: req.body.account,
+        password: req.body.password,
+      });
+      return ok({
+        user: presentUser(result.user),
+        token: result.token,
+        expiresAt: new Date(result.expiresAt).toISOString(),
+      });
+    },
+  );
+
+  app.get(
+    '/api/v2/users/me',
+    { schema: { tags, summary: 'The signed-in user', response: { 200: Envelope(UserSchema) } } },
+    async (req) => {
+      const principal = await requireUser(services, req);
+      const user = await services.users.get(principal.poolId, principal.userId);
+      if (!user) throw errors.notLoggedIn();
+      return ok(presentUser(user));
+    },
+  );
+
+  const logoutHandler = async (
+    req: FastifyRequest<{ Querystring: { scope?: LogoutScope } }>,
+    reply: FastifyReply,
+  ) => {
+    const principal = await requireUser(services, req);
+    const scope = req.query.scope ?? 'local';
+    const { user, summary } = await signOut(ctx, reply, principal, scope);
+    if (!user) throw errors.notLoggedIn();
+    return ok(
+      { user: presentUser(user), token: principal.token, scope, ended: summary.sessions },
+      'logout success',
+    );
+  };
+  const logoutSchema = {
+    tags,
+    summary: 'Log out: this session, my other sessions, or all of them',
+    querystring: LogoutQuery,
+    response: { 200: Envelope(LogoutData) },
+  };
+  app.post('/api/v2/logout', { schema: logoutSchema }, logoutHandler);
+  app.get('/api/v2/logout', { schema: logoutSchema }, logoutHandler);
+
+  app.get(
+    '/api/v2/users/me/sessions',
+    {
+      schema: {
+        tags,
+        summary: 'My live sessions (current: true on this one)',
+        response: { 200: Envelope(Type.Array(SessionSchema)) },
+      },
+    },
+    async (req) => {
+      const principal = await requireUser(services, req);
+      const sessions = await services.sessions.listOfUser(principal.poolId, principal.userId);
+      return ok(sessions.map((s) => presentSession(s, principal.sessionId)));
+    },
+  );
+
+  app.delete(
+    '/api/v2/users/me/sessions/:sid',
+    {
+      schema: {
+        tags,
+        summary: 'End one of my sessions',
+        params: Type.Object({ sid: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: Envelope(Type.Object({ ended: Type.Integer() })) },
+      },
+    },
+    async (req, reply) => {
+      const principal = await requireUser(services, req);
+      const ended = await services.logout.endOwnSession(principal, req.params.sid);
+      if (!ended) throw errors.sessionNotFound();
+      if (req.params.sid === principal.sessionId) clearSessionCookie(reply, ctx.cookie);
+      return ok({ ended: ended.sessions }, 'session ended');
+    },
+  );
+};

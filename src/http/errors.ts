@@ -1,0 +1,77 @@
+// One error family with stable codes (CONTRACT §2) and one mapper to HTTP. Codes shared with
+// Authing keep Authing's number; the others are Signoff's own, listed in docs/errors.md.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+  readonly code: number;
+  constructor(status: number, code: number, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export const errors = {
+  noPermission: (message = 'No permission') => new ApiError(403, 1001, message),
+  userNotFound: (message = 'User not found') => new ApiError(404, 2004, message),
+  appNotFound: (message = 'Application not found') => new ApiError(404, 2011, message),
+  notLoggedIn: (message = 'Not logged in') => new ApiError(401, 2020, message),
+  poolNotFound: (message = 'User pool not found') => new ApiError(404, 2224, message),
+  invalid: (message: string) => new ApiError(400, 4000, message),
+  badCredentials: (message = 'Wrong account or password') => new ApiError(401, 4010, message),
+  sessionNotFound: (message = 'Session not found') => new ApiError(404, 4041, message),
+  conflict: (message: string) => new ApiError(409, 4090, message),
+} as const;
+
+/** The numbers behind each code, for the error catalogue and the tests. */
+export const ERROR_CATALOGUE = [
+  {
+    code: 1001,
+    status: 403,
+    meaning: 'No permission: wrong pool, wrong token kind, or pool header mismatch',
+  },
+  { code: 2004, status: 404, meaning: 'User not found' },
+  { code: 2011, status: 404, meaning: 'Application not found' },
+  { code: 2020, status: 401, meaning: 'Not logged in: missing, malformed, expired or revoked token' },
+  { code: 2224, status: 404, meaning: 'User pool not found' },
+  { code: 4000, status: 400, meaning: 'Invalid request: the message names the field' },
+  { code: 4010, status: 401, meaning: 'Wrong account or password' },
+  { code: 4040, status: 404, meaning: 'No such route' },
+  { code: 4041, status: 404, meaning: 'Session not found' },
+  { code: 4050, status: 405, meaning: 'Method not allowed' },
+  { code: 4090, status: 409, meaning: 'Already exists (username or email taken)' },
+  { code: 4130, status: 413, meaning: 'Request body too large' },
+  { code: 4150, status: 415, meaning: 'Unsupported content type' },
+  { code: 4290, status: 429, meaning: 'Too many requests' },
+  { code: 5000, status: 500, meaning: 'Internal error (logged with a request id; no detail is sent)' },
+] as const;
+
+export interface MappedError {
+  status: number;
+  code: number;
+  message: string;
+}
+
+/** Maps any thrown error to what the client sees. Unknown errors become an opaque 500. */
+export function mapError(error: unknown): MappedError {
+  if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message };
+  const e = error as FastifyError & { validation?: unknown };
+  if (e.validation) {
+    // Fastify's messages name the field: "body/userIds must be array".
+    return { status: 400, code: 4000, message: e.message };
+  }
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  if (status === 413) return { status, code: 4130, message: 'Request body is too large' };
+  if (status === 415) return { status, code: 4150, message: 'Unsupported content type' };
+  if (status === 429) return { status, code: 4290, message: 'Too many requests' };
+  if (status >= 400 && status < 500) return { status, code: 4000, message: e.message };
+  return { status: 500, code: 5000, message: 'Internal error' };
+}
+
+export function apiErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const mapped = mapError(error);
+  if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+  return reply.status(mapped.status).send({ code: mapped.code, message: mapped.message });
+}

@@ -1,0 +1,108 @@
+// Records → wire shapes, with their schemas (used for validation of responses, fast
+// serialisation and the OpenAPI document). Nothing secret ever reaches these shapes.
+import { Type } from 'typebox';
+import type { App, SessionWithApps, User } from '../domain/model.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const UserSchema = Type.Object({
+  id: Type.String(),
+  userPoolId: Type.String(),
+  username: Nullable(Type.String()),
+  email: Nullable(Type.String()),
+  name: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+export const presentUser = (u: User) => ({
+  id: u.id,
+  userPoolId: u.poolId,
+  username: u.username,
+  email: u.email,
+  name: u.name,
+  createdAt: iso(u.createdAt),
+  updatedAt: iso(u.updatedAt),
+});
+
+export const AppSchema = Type.Object({
+  id: Type.String(),
+  userPoolId: Type.String(),
+  name: Type.String(),
+  identifier: Nullable(Type.String()),
+  redirectUris: Type.Array(Type.String()),
+  logoutRedirectUris: Type.Array(Type.String()),
+  backchannelLogoutUri: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+export const AppWithSecretSchema = Type.Intersect([
+  AppSchema,
+  Type.Object({ secret: Type.String({ description: 'Shown only in this response; stored hashed.' }) }),
+]);
+
+export const presentApp = (a: App) => ({
+  id: a.id,
+  userPoolId: a.poolId,
+  name: a.name,
+  identifier: a.identifier,
+  redirectUris: a.redirectUris,
+  logoutRedirectUris: a.logoutRedirectUris,
+  backchannelLogoutUri: a.backchannelLogoutUri,
+  createdAt: iso(a.createdAt),
+  updatedAt: iso(a.updatedAt),
+});
+
+export const SessionSchema = Type.Object({
+  sid: Type.String(),
+  userId: Type.String(),
+  current: Type.Boolean({ description: 'True on the session the request was made with.' }),
+  userAgent: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  device: Type.Object({
+    browser: Nullable(Type.String()),
+    os: Nullable(Type.String()),
+    platform: Nullable(Type.String()),
+  }),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastActiveAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+  endedAt: Nullable(Type.String({ format: 'date-time' })),
+  endReason: Nullable(Type.String()),
+  apps: Type.Array(
+    Type.Object({
+      appId: Type.String(),
+      createdAt: Type.String({ format: 'date-time' }),
+      lastActiveAt: Type.String({ format: 'date-time' }),
+      endedAt: Nullable(Type.String({ format: 'date-time' })),
+    }),
+  ),
+});
+
+export const presentSession = (s: SessionWithApps, currentSessionId: string | null = null) => ({
+  sid: s.id,
+  userId: s.userId,
+  current: s.id === currentSessionId,
+  userAgent: s.userAgent,
+  ip: s.ip,
+  device: s.device,
+  createdAt: iso(s.createdAt),
+  lastActiveAt: iso(s.lastActiveAt),
+  expiresAt: iso(Math.min(s.expiresAt, s.idleExpiresAt)),
+  endedAt: s.endedAt === null ? null : iso(s.endedAt),
+  endReason: s.endReason,
+  apps: s.apps.map((a) => ({
+    appId: a.appId,
+    createdAt: iso(a.createdAt),
+    lastActiveAt: iso(a.lastActiveAt),
+    endedAt: a.endedAt === null ? null : iso(a.endedAt),
+  })),
+});
+
+export const EndSummarySchema = Type.Object({
+  ended: Type.Integer({ description: 'Sessions touched by this call.' }),
+  appSessions: Type.Integer(),
+  deliveries: Type.Integer({ description: 'Back-channel logout notices queued.' }),
+});

@@ -1,0 +1,61 @@
+// Process entry: config → store → bus → services → bootstrap → app → listen.
+import pino from 'pino';
+import { buildApp } from './app.ts';
+import type { Bus } from './bus/bus.ts';
+import { createMemoryBus } from './bus/memory-bus.ts';
+import { createRedisBus } from './bus/redis-bus.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { bootstrap, describeBootstrap } from './domain/bootstrap.ts';
+import { systemClock } from './domain/clock.ts';
+import { createServices } from './domain/services.ts';
+import { openStore } from './store/open-store.ts';
+
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`signoff: configuration error: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const log = pino({ level: config.logLevel });
+  const store = await openStore(config);
+  const onBusError = (error: unknown) => log.error({ err: error }, 'event bus error');
+  const bus: Bus = config.redisUrl
+    ? await createRedisBus(config.redisUrl, { onError: onBusError })
+    : createMemoryBus(onBusError);
+  const services = await createServices({ store, bus, clock: systemClock, log, settings: config });
+
+  const report = await bootstrap(services, config);
+  const banner = describeBootstrap(report);
+  if (banner) process.stdout.write(`${banner}\n`);
+
+  const app = await buildApp({ services, logger: log });
+  await app.listen({ port: config.port, host: config.host });
+  log.info(
+    { url: config.publicUrl, store: store.kind, bus: bus.kind, pool: services.defaultPoolId() },
+    'signoff is listening',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await app.close();
+    await services.stop();
+    await bus.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`signoff: failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

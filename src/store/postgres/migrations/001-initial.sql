@@ -1,0 +1,120 @@
+-- Signoff schema v1 (PostgreSQL). Times are epoch milliseconds; JSON columns are TEXT.
+CREATE TABLE pools (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE admins (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE apps (
+  id TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL REFERENCES pools(id),
+  name TEXT NOT NULL,
+  identifier TEXT,
+  secret_hash TEXT NOT NULL,
+  redirect_uris TEXT NOT NULL,
+  logout_redirect_uris TEXT NOT NULL,
+  backchannel_logout_uri TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE INDEX apps_pool ON apps (pool_id) WHERE deleted_at IS NULL;
+
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL REFERENCES pools(id),
+  username TEXT,
+  email TEXT,
+  name TEXT,
+  password_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE UNIQUE INDEX users_username ON users (pool_id, username) WHERE deleted_at IS NULL AND username IS NOT NULL;
+CREATE UNIQUE INDEX users_email ON users (pool_id, email) WHERE deleted_at IS NULL AND email IS NOT NULL;
+
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL REFERENCES pools(id),
+  alg TEXT NOT NULL,
+  private_jwk TEXT NOT NULL,
+  public_jwk TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  retired_at BIGINT
+);
+
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL REFERENCES pools(id),
+  user_id TEXT NOT NULL,
+  secret_hash TEXT NOT NULL UNIQUE,
+  user_agent TEXT,
+  ip TEXT,
+  device TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_active_at BIGINT NOT NULL,
+  idle_expires_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  ended_at BIGINT,
+  end_reason TEXT
+);
+CREATE INDEX sessions_live_user ON sessions (pool_id, user_id) WHERE ended_at IS NULL;
+CREATE INDEX sessions_ended ON sessions (ended_at) WHERE ended_at IS NOT NULL;
+CREATE INDEX sessions_idle_expiry ON sessions (idle_expires_at) WHERE ended_at IS NULL;
+CREATE INDEX sessions_expiry ON sessions (expires_at) WHERE ended_at IS NULL;
+
+CREATE TABLE app_sessions (
+  id TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES sessions(id),
+  pool_id TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_active_at BIGINT NOT NULL,
+  ended_at BIGINT,
+  end_reason TEXT
+);
+CREATE INDEX app_sessions_session ON app_sessions (session_id);
+CREATE INDEX app_sessions_live_app_user ON app_sessions (pool_id, app_id, user_id) WHERE ended_at IS NULL;
+CREATE INDEX app_sessions_ended ON app_sessions (ended_at) WHERE ended_at IS NOT NULL;
+
+CREATE TABLE session_ends (
+  id TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  actor_type TEXT NOT NULL,
+  actor_id TEXT,
+  sessions INTEGER NOT NULL,
+  app_sessions INTEGER NOT NULL,
+  apps TEXT NOT NULL
+);
+CREATE INDEX session_ends_pool_at ON session_ends (pool_id, at DESC);
+
+-- The back-channel logout outbox: one row per ended app session whose app has a
+-- back-channel URI, written in the transaction that ends it. Its id is the app session's.
+CREATE TABLE logout_deliveries (
+  id TEXT PRIMARY KEY,
+  pool_id TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  end_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  last_error TEXT,
+  created_at BIGINT NOT NULL,
+  delivered_at BIGINT
+);
+CREATE INDEX logout_deliveries_due ON logout_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX logout_deliveries_app ON logout_deliveries (pool_id, app_id, created_at DESC);

@@ -1,0 +1,98 @@
+// The scale-out store: PostgreSQL through `pg`. Migrations take an advisory lock so that
+// several nodes starting at once apply each migration exactly once.
+import path from 'node:path';
+import pg from 'pg';
+import { readMigrations } from '../migrations.ts';
+import type { Row } from '../rows.ts';
+import type { Query, SqlDriver } from '../sql-driver.ts';
+
+const MIGRATIONS = path.join(import.meta.dirname, 'migrations');
+const MIGRATION_LOCK = 0x5167_0ff; // any constant shared by every Signoff node
+
+// BIGINT (int8) and COUNT come back as strings by default; every integer we keep fits a double.
+const INT8 = 20;
+const typeParser = (oid: number, format?: string) =>
+  oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text');
+
+export interface PostgresOptions {
+  /** A schema to work in (created if missing). Tests use one schema per run. */
+  schema?: string;
+  max?: number;
+}
+
+export function createPostgresDriver(connectionString: string, options: PostgresOptions = {}): SqlDriver {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new Error(`bad schema name ${schema}`);
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+
+  const query: Query = async (sql, params = []) => (await pool.query(sql, params)).rows as Row[];
+
+  async function transaction<T>(work: (q: Query) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      try {
+        const result = await work(
+          async (sql, params = []) => (await client.query(sql, params)).rows as Row[],
+        );
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  return {
+    kind: 'postgres',
+    query,
+    transaction,
+    list: (p) => `SELECT unnest(${p}::text[])`,
+    listParam: (values) => values,
+    uniqueViolation(error) {
+      const e = error as { code?: string; constraint?: string };
+      return e.code === '23505' ? (e.constraint ?? 'unique') : null;
+    },
+    async migrate() {
+      const client = await pool.connect();
+      try {
+        if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at BIGINT)',
+        );
+        const applied = new Set(
+          (await client.query('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)),
+        );
+        for (const m of readMigrations(MIGRATIONS)) {
+          if (applied.has(m.version)) continue;
+          await client.query('BEGIN');
+          try {
+            await client.query(m.sql);
+            await client.query(
+              'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
+              [m.version, m.name, Date.now()],
+            );
+            await client.query('COMMIT');
+          } catch (error) {
+            await client.query('ROLLBACK');
+            throw error;
+          }
+        }
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,21 @@
+// What the SQL store needs from a database: PostgreSQL-style numbered placeholders ($1),
+// transactions, a way to pass a list of ids, and a way to recognise a unique violation.
+// SQLite and PostgreSQL each fill this in; everything above it is shared.
+import type { Row } from './rows.ts';
+
+export type Query = (sql: string, params?: unknown[]) => Promise<Row[]>;
+
+export interface SqlDriver {
+  readonly kind: 'sqlite' | 'postgres';
+  query: Query;
+  /** Runs `work` in one transaction; no other statement of this process interleaves with it. */
+  transaction<T>(work: (query: Query) => Promise<T>): Promise<T>;
+  /** SQL that yields the rows of a list parameter, for `x IN (…)`. */
+  list(placeholder: string): string;
+  /** The value to bind for a list parameter. */
+  listParam(values: readonly string[]): unknown;
+  /** The name of the unique index a write violated, or null when `error` is something else. */
+  uniqueViolation(error: unknown): string | null;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,420 @@
+// The Store implemented once in SQL that SQLite and PostgreSQL both run. Ending sessions is
+// set-based (one UPDATE … RETURNING per table), which is what keeps a 30,000-session kick
+// inside one short transaction.
+import type { AppSession, SessionEndRecord } from '../domain/model.ts';
+import {
+  APP_COLUMNS,
+  APP_SESSION_COLUMNS,
+  appColumns,
+  appSessionColumns,
+  KEY_COLUMNS,
+  keyColumns,
+  SESSION_COLUMNS,
+  sessionColumns,
+  toAdmin,
+  toApp,
+  toAppSession,
+  toKey,
+  toPool,
+  toSession,
+  toSessionEnd,
+  toUser,
+  USER_COLUMNS,
+  userColumns,
+  withApps,
+} from './rows.ts';
+import type { Query, SqlDriver } from './sql-driver.ts';
+import type { CreateResult, EndedAppSession, EndMeta, EndOutcome, EndSelector, Store } from './store.ts';
+
+const placeholders = (count: number, from = 1) =>
+  Array.from({ length: count }, (_, i) => `$${i + from}`).join(', ');
+
+const APP_SESSION_SELECT = `SELECT ${APP_SESSION_COLUMNS}, ended_at, end_reason FROM app_sessions`;
+const SESSION_SELECT = `SELECT ${SESSION_COLUMNS}, ended_at, end_reason FROM sessions`;
+
+export function createSqlStore(db: SqlDriver): Store {
+  async function insert(sql: string, params: unknown[]): Promise<CreateResult> {
+    try {
+      await db.query(sql, params);
+      return { ok: true };
+    } catch (error) {
+      const index = db.uniqueViolation(error);
+      if (index === null) throw error;
+      if (index.includes('email')) return { ok: false, conflict: 'email' };
+      if (index.includes('username')) return { ok: false, conflict: 'username' };
+      return { ok: false, conflict: 'id' };
+    }
+  }
+
+  const first = <T>(rows: T[]): T | null => rows[0] ?? null;
+
+  async function appSessionsOf(q: Query, poolId: string, sessionIds: string[], liveOnly: boolean) {
+    if (sessionIds.length === 0) return [];
+    const rows = await q(
+      `${APP_SESSION_SELECT} WHERE pool_id = $1 AND session_id IN (${db.list('$2')})${liveOnly ? ' AND ended_at IS NULL' : ''} ORDER BY created_at`,
+      [poolId, db.listParam(sessionIds)],
+    );
+    return rows.map(toAppSession);
+  }
+
+  async function end(selector: EndSelector, meta: EndMeta): Promise<EndOutcome> {
+    return db.transaction(async (q) => {
+      const { poolId } = selector;
+      const set = 'ended_at = $1, end_reason = $2';
+      let sessions: { id: string; userId: string }[] = [];
+      let appRows: Record<string, unknown>[];
+      if (selector.scope === 'sessions' || selector.scope === 'users') {
+        const where =
+          selector.scope === 'sessions'
+            ? `id IN (${db.list('$4')})`
+            : `user_id IN (${db.list('$4')}) AND id <> $5`;
+        const params: unknown[] = [
+          meta.at,
+          meta.reason,
+          poolId,
+          db.listParam(selector.scope === 'sessions' ? selector.sessionIds : selector.userIds),
+        ];
+        if (selector.scope === 'users') params.push(selector.exceptSessionId ?? '');
+        const ended = await q(
+          `UPDATE sessions SET ${set} WHERE pool_id = $3 AND ended_at IS NULL AND ${where} RETURNING id, user_id`,
+          params,
+        );
+        sessions = ended.map((r) => ({ id: r.id as string, userId: r.user_id as string }));
+        appRows =
+          sessions.length === 0
+            ? []
+            : await q(
+                `UPDATE app_sessions SET ${set} WHERE pool_id = $3 AND ended_at IS NULL AND session_id IN (${db.list('$4')})
+                 RETURNING id, session_id, app_id, user_id`,
+                [meta.at, meta.reason, poolId, db.listParam(sessions.map((s) => s.id))],
+              );
+      } else {
+        const where =
+          selector.scope === 'app-users'
+            ? `user_id IN (${db.list('$5')})`
+            : `session_id IN (${db.list('$5')})`;
+        appRows = await q(
+          `UPDATE app_sessions SET ${set} WHERE pool_id = $3 AND app_id = $4 AND ended_at IS NULL AND ${where}
+           RETURNING id, session_id, app_id, user_id`,
+          [
+            meta.at,
+            meta.reason,
+            poolId,
+            selector.appId,
+            db.listParam(selector.scope === 'app-users' ? selector.userIds : selector.sessionIds),
+          ],
+        );
+      }
+      const appSessions: EndedAppSession[] = appRows.map((r) => ({
+        id: r.id as string,
+        sessionId: r.session_id as string,
+        appId: r.app_id as string,
+        userId: r.user_id as string,
+      }));
+      if (sessions.length === 0 && appSessions.length === 0) {
+        return { sessions, appSessions, deliveries: 0, record: null };
+      }
+
+      // The outbox: one delivery per ended app session whose app listens for back-channel logout.
+      let deliveries = 0;
+      if (appSessions.length > 0) {
+        const queued = await q(
+          `INSERT INTO logout_deliveries
+             (id, pool_id, app_id, session_id, user_id, end_id, status, attempts, next_attempt_at, created_at)
+           SELECT a.id, a.pool_id, a.app_id, a.session_id, a.user_id, CAST($1 AS TEXT), 'pending', 0,
+                  CAST($2 AS BIGINT), CAST($2 AS BIGINT)
+           FROM app_sessions a JOIN apps p ON p.id = a.app_id AND p.pool_id = a.pool_id
+           WHERE a.pool_id = $3 AND a.id IN (${db.list('$4')})
+             AND p.backchannel_logout_uri IS NOT NULL AND p.deleted_at IS NULL
+           RETURNING id`,
+          [meta.recordId, meta.at, poolId, db.listParam(appSessions.map((a) => a.id))],
+        );
+        deliveries = queued.length;
+      }
+
+      const apps = [...new Set(appSessions.map((a) => a.appId))].sort();
+      const touched = new Set([...sessions.map((s) => s.id), ...appSessions.map((a) => a.sessionId)]);
+      const record: SessionEndRecord = {
+        id: meta.recordId,
+        poolId,
+        at: meta.at,
+        reason: meta.reason,
+        actor: meta.actor,
+        sessions: touched.size,
+        appSessions: appSessions.length,
+        apps,
+      };
+      await q(
+        `INSERT INTO session_ends (id, pool_id, at, reason, actor_type, actor_id, sessions, app_sessions, apps)
+         VALUES (${placeholders(9)})`,
+        [
+          record.id,
+          poolId,
+          record.at,
+          record.reason,
+          record.actor.type,
+          record.actor.id,
+          record.sessions,
+          record.appSessions,
+          JSON.stringify(apps),
+        ],
+      );
+      return { sessions, appSessions, deliveries, record };
+    });
+  }
+
+  return {
+    kind: db.kind,
+    migrate: () => db.migrate(),
+    close: () => db.close(),
+
+    pools: {
+      create: (p) =>
+        insert(`INSERT INTO pools (id, name, secret_hash, created_at) VALUES (${placeholders(4)})`, [
+          p.id,
+          p.name,
+          p.secretHash,
+          p.createdAt,
+        ]),
+      get: async (id) => first((await db.query('SELECT * FROM pools WHERE id = $1', [id])).map(toPool)),
+      list: async () => (await db.query('SELECT * FROM pools ORDER BY created_at, id')).map(toPool),
+    },
+
+    admins: {
+      create: (a) =>
+        insert(`INSERT INTO admins (id, email, password_hash, created_at) VALUES (${placeholders(4)})`, [
+          a.id,
+          a.email,
+          a.passwordHash,
+          a.createdAt,
+        ]),
+      findByEmail: async (email) =>
+        first((await db.query('SELECT * FROM admins WHERE email = $1', [email])).map(toAdmin)),
+      count: async () => Number((await db.query('SELECT count(*) AS n FROM admins'))[0]?.n ?? 0),
+    },
+
+    apps: {
+      create: (a) => insert(`INSERT INTO apps (${APP_COLUMNS}) VALUES (${placeholders(10)})`, appColumns(a)),
+      get: async (poolId, id) =>
+        first(
+          (
+            await db.query(
+              `SELECT ${APP_COLUMNS} FROM apps WHERE pool_id = $1 AND id = $2 AND deleted_at IS NULL`,
+              [poolId, id],
+            )
+          ).map(toApp),
+        ),
+      resolve: async (id) =>
+        first(
+          (await db.query(`SELECT ${APP_COLUMNS} FROM apps WHERE id = $1 AND deleted_at IS NULL`, [id])).map(
+            toApp,
+          ),
+        ),
+      list: async (poolId) =>
+        (
+          await db.query(
+            `SELECT ${APP_COLUMNS} FROM apps WHERE pool_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`,
+            [poolId],
+          )
+        ).map(toApp),
+      update: async (poolId, id, patch) => {
+        const columns: Record<string, unknown> = {
+          name: patch.name,
+          identifier: patch.identifier,
+          redirect_uris: patch.redirectUris && JSON.stringify(patch.redirectUris),
+          logout_redirect_uris: patch.logoutRedirectUris && JSON.stringify(patch.logoutRedirectUris),
+          backchannel_logout_uri: patch.backchannelLogoutUri,
+          secret_hash: patch.secretHash,
+          updated_at: patch.updatedAt,
+        };
+        const entries = Object.entries(columns).filter(([, v]) => v !== undefined);
+        const rows = await db.query(
+          `UPDATE apps SET ${entries.map(([c], i) => `${c} = $${i + 3}`).join(', ')}
+           WHERE pool_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${APP_COLUMNS}`,
+          [poolId, id, ...entries.map(([, v]) => v)],
+        );
+        return first(rows.map(toApp));
+      },
+      delete: async (poolId, id, at) =>
+        (
+          await db.query(
+            'UPDATE apps SET deleted_at = $3 WHERE pool_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id',
+            [poolId, id, at],
+          )
+        ).length > 0,
+    },
+
+    users: {
+      create: (u) =>
+        insert(`INSERT INTO users (${USER_COLUMNS}) VALUES (${placeholders(8)})`, userColumns(u)),
+      get: async (poolId, id) =>
+        first(
+          (
+            await db.query(
+              `SELECT ${USER_COLUMNS} FROM users WHERE pool_id = $1 AND id = $2 AND deleted_at IS NULL`,
+              [poolId, id],
+            )
+          ).map(toUser),
+        ),
+      findByAccount: async (poolId, account) =>
+        first(
+          (
+            await db.query(
+              `SELECT ${USER_COLUMNS} FROM users
+               WHERE pool_id = $1 AND deleted_at IS NULL AND (username = $2 OR email = $3)
+               ORDER BY CASE WHEN username = $2 THEN 0 ELSE 1 END LIMIT 1`,
+              [poolId, account, account.toLowerCase()],
+            )
+          ).map(toUser),
+        ),
+      delete: async (poolId, id, at) =>
+        (
+          await db.query(
+            'UPDATE users SET deleted_at = $3 WHERE pool_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id',
+            [poolId, id, at],
+          )
+        ).length > 0,
+    },
+
+    keys: {
+      create: async (k) => {
+        await db.query(
+          `INSERT INTO signing_keys (${KEY_COLUMNS}) VALUES (${placeholders(7)})`,
+          keyColumns(k),
+        );
+      },
+      listUsable: async (since) =>
+        (
+          await db.query(
+            `SELECT ${KEY_COLUMNS} FROM signing_keys WHERE retired_at IS NULL OR retired_at > $1 ORDER BY created_at, kid`,
+            [since],
+          )
+        ).map(toKey),
+      retire: async (poolId, kid, at) => {
+        await db.query(
+          'UPDATE signing_keys SET retired_at = $3 WHERE pool_id = $1 AND kid = $2 AND retired_at IS NULL',
+          [poolId, kid, at],
+        );
+      },
+    },
+
+    sessions: {
+      create: async (session, appSession) => {
+        await db.transaction(async (q) => {
+          await q(
+            `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${placeholders(11)})`,
+            sessionColumns(session),
+          );
+          if (appSession) {
+            await q(
+              `INSERT INTO app_sessions (${APP_SESSION_COLUMNS}) VALUES (${placeholders(7)})`,
+              appSessionColumns(appSession),
+            );
+          }
+        });
+      },
+      addApp: async (appSession) => {
+        await db.query(
+          `INSERT INTO app_sessions (${APP_SESSION_COLUMNS}) VALUES (${placeholders(7)})`,
+          appSessionColumns(appSession),
+        );
+      },
+      findBySecretHash: async (secretHash, now) =>
+        first(
+          (
+            await db.query(
+              `${SESSION_SELECT} WHERE secret_hash = $1 AND ended_at IS NULL AND idle_expires_at > $2 AND expires_at > $2`,
+              [secretHash, now],
+            )
+          ).map(toSession),
+        ),
+      get: async (poolId, id) => {
+        const session = first(
+          (await db.query(`${SESSION_SELECT} WHERE pool_id = $1 AND id = $2`, [poolId, id])).map(toSession),
+        );
+        if (!session) return null;
+        return { ...session, apps: await appSessionsOf(db.query, poolId, [id], false) };
+      },
+      listOfUser: async (poolId, userId, now) => {
+        const sessions = (
+          await db.query(
+            `${SESSION_SELECT} WHERE pool_id = $1 AND user_id = $2 AND ended_at IS NULL
+             AND idle_expires_at > $3 AND expires_at > $3 ORDER BY last_active_at DESC, id`,
+            [poolId, userId, now],
+          )
+        ).map(toSession);
+        const apps = await appSessionsOf(
+          db.query,
+          poolId,
+          sessions.map((s) => s.id),
+          true,
+        );
+        return withApps(sessions, apps);
+      },
+      latestAppSession: async (poolId, sessionId, appId): Promise<AppSession | null> =>
+        first(
+          (
+            await db.query(
+              `${APP_SESSION_SELECT} WHERE pool_id = $1 AND session_id = $2 AND app_id = $3
+               ORDER BY created_at DESC, id DESC LIMIT 1`,
+              [poolId, sessionId, appId],
+            )
+          ).map(toAppSession),
+        ),
+      touch: async (poolId, sessionId, appSessionId, at, idleExpiresAt) => {
+        await db.query(
+          `UPDATE sessions SET last_active_at = $3, idle_expires_at = $4
+           WHERE pool_id = $1 AND id = $2 AND ended_at IS NULL AND last_active_at < $3`,
+          [poolId, sessionId, at, idleExpiresAt],
+        );
+        if (appSessionId !== null) {
+          await db.query(
+            `UPDATE app_sessions SET last_active_at = $3
+             WHERE pool_id = $1 AND id = $2 AND ended_at IS NULL AND last_active_at < $3`,
+            [poolId, appSessionId, at],
+          );
+        }
+      },
+      end,
+      listEndedSince: async (since) =>
+        (
+          await db.query(
+            `SELECT id, ended_at FROM sessions WHERE ended_at >= $1
+             UNION ALL SELECT id, ended_at FROM app_sessions WHERE ended_at >= $1`,
+            [since],
+          )
+        ).map((r) => ({ id: r.id as string, endedAt: Number(r.ended_at) })),
+      listLiveIds: async (poolId, appId, limit) =>
+        (appId === null
+          ? await db.query(
+              'SELECT id FROM sessions WHERE pool_id = $1 AND ended_at IS NULL ORDER BY id LIMIT $2',
+              [poolId, limit],
+            )
+          : await db.query(
+              `SELECT DISTINCT session_id AS id FROM app_sessions
+               WHERE pool_id = $1 AND app_id = $2 AND ended_at IS NULL ORDER BY session_id LIMIT $3`,
+              [poolId, appId, limit],
+            )
+        ).map((r) => r.id as string),
+      listExpired: async (now, limit) =>
+        (
+          await db.query(
+            `SELECT id, pool_id FROM sessions
+             WHERE ended_at IS NULL AND (idle_expires_at <= $1 OR expires_at <= $1) ORDER BY id LIMIT $2`,
+            [now, limit],
+          )
+        ).map((r) => ({ id: r.id as string, poolId: r.pool_id as string })),
+    },
+
+    audit: {
+      listSessionEnds: async (poolId, offset, limit) => {
+        const total = await db.query('SELECT count(*) AS n FROM session_ends WHERE pool_id = $1', [poolId]);
+        const rows = await db.query(
+          'SELECT * FROM session_ends WHERE pool_id = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3',
+          [poolId, limit, offset],
+        );
+        return { totalCount: Number(total[0]?.n ?? 0), list: rows.map(toSessionEnd) };
+      },
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// The embedded store: node:sqlite (built into Node 24, no native addon) in WAL mode.
+// Statements run synchronously, so a transaction is made exclusive by a queue: while one is
+// open, every other statement of this process waits for it (otherwise an `await` inside the
+// transaction would let another request's statement run inside it).
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { readMigrations } from '../migrations.ts';
+import type { Row } from '../rows.ts';
+import type { Query, SqlDriver } from '../sql-driver.ts';
+
+const MIGRATIONS = path.join(import.meta.dirname, 'migrations');
+
+export function createSqliteDriver(file: string): SqlDriver {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const db = new DatabaseSync(file);
+  db.exec('PRAGMA journal_mode = WAL');
+  // NORMAL in WAL mode survives a process crash (kill -9) without an fsync per commit; only
+  // an OS crash or power loss can lose the last commits. See docs/operations.md.
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec('PRAGMA foreign_keys = ON');
+
+  const statements = new Map<string, StatementSync>();
+  function run(sql: string, params: unknown[] = []): Row[] {
+    let statement = statements.get(sql);
+    if (!statement) {
+      // PostgreSQL's $n placeholders are SQLite's ?n: same numbering, same reuse.
+      statement = db.prepare(sql.replace(/\$(\d+)/g, '?$1'));
+      statements.set(sql, statement);
+    }
+    const values = params as SQLInputValue[];
+    if (statement.columns().length === 0) {
+      statement.run(...values);
+      return [];
+    }
+    return statement.all(...values) as Row[];
+  }
+
+  let queue: Promise<unknown> = Promise.resolve();
+  let inTransaction = false;
+
+  const query: Query = async (sql, params) => {
+    // Re-check after each wait: another transaction may have started in the meantime.
+    while (inTransaction) await queue;
+    return run(sql, params);
+  };
+
+  async function transaction<T>(work: (q: Query) => Promise<T>): Promise<T> {
+    const previous = queue;
+    let release!: () => void;
+    queue = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    inTransaction = true;
+    try {
+      run('BEGIN IMMEDIATE');
+      try {
+        const result = await work(async (sql, params) => run(sql, params));
+        run('COMMIT');
+        return result;
+      } catch (error) {
+        run('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      inTransaction = false;
+      release();
+    }
+  }
+
+  return {
+    kind: 'sqlite',
+    query,
+    transaction,
+    list: (p) => `SELECT value FROM json_each(${p})`,
+    listParam: (values) => JSON.stringify(values),
+    uniqueViolation(error) {
+      const e = error as { errcode?: number; message?: string };
+      // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY
+      if (e.errcode !== 2067 && e.errcode !== 1555) return null;
+      return e.message ?? 'unique';
+    },
+    async migrate() {
+      run(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)',
+      );
+      const applied = new Set(run('SELECT version FROM schema_migrations').map((r) => Number(r.version)));
+      for (const m of readMigrations(MIGRATIONS)) {
+        if (applied.has(m.version)) continue;
+        await transaction(async () => {
+          db.exec(m.sql);
+          run('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+            m.version,
+            m.name,
+            Date.now(),
+          ]);
+        });
+      }
+    },
+    async close() {
+      await queue;
+      db.close();
+    },
+  };
+}
