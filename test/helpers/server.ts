@@ -1,0 +1,191 @@
+// A real Signoff for tests: real store (SQLite file in a temp dir, or a fresh PostgreSQL
+// schema), real services, the real Fastify app; optionally listening on a loopback port.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildApp } from '../../src/app.ts';
+import type { Bus } from '../../src/bus/bus.ts';
+import { createMemoryBus } from '../../src/bus/memory-bus.ts';
+import { bootstrap } from '../../src/domain/bootstrap.ts';
+import { type Clock, systemClock } from '../../src/domain/clock.ts';
+import { createServices, type Services } from '../../src/domain/services.ts';
+import type { App } from '../../src/http/context.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import type { Store } from '../../src/store/store.ts';
+
+export const quietLog = { info() {}, warn() {}, error() {} };
+
+export const TEST_SETTINGS = {
+  publicUrl: 'http://localhost:3000',
+  accessTokenTTL: 3600,
+  adminTokenTTL: 7200,
+  sessionIdleTTL: 7 * 86400,
+  sessionAbsoluteTTL: 30 * 86400,
+};
+
+export interface TestStoreOptions {
+  /** A PostgreSQL URL: a fresh schema in it. Otherwise SQLite in a temp dir. */
+  postgresUrl?: string | undefined;
+  /** Reuse an existing location (to reopen after a "crash"). */
+  reuse?: TestStoreLocation;
+}
+
+export interface TestStoreLocation {
+  dataDir: string;
+  schema: string | undefined;
+  postgresUrl: string | undefined;
+}
+
+export async function openTestStore(options: TestStoreOptions = {}): Promise<{
+  store: Store;
+  location: TestStoreLocation;
+  cleanup(): Promise<void>;
+}> {
+  const location: TestStoreLocation = options.reuse ?? {
+    dataDir: mkdtempSync(path.join(tmpdir(), 'signoff-test-')),
+    schema: options.postgresUrl ? `t_${randomBytes(6).toString('hex')}` : undefined,
+    postgresUrl: options.postgresUrl,
+  };
+  const store = await openStore(
+    { databaseUrl: location.postgresUrl, dataDir: location.dataDir },
+    location.schema ? { schema: location.schema, max: 5 } : {},
+  );
+  return {
+    store,
+    location,
+    async cleanup() {
+      await store.close();
+      rmSync(location.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestServer {
+  app: App;
+  services: Services;
+  store: Store;
+  bus: Bus;
+  pool: { id: string; secret: string };
+  /** Set when started with listen: true. */
+  url: string;
+  location: TestStoreLocation;
+  /** A management API call's headers for this pool. */
+  adminHeaders(): Promise<Record<string, string>>;
+  close(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export async function startTestServer(
+  options: TestStoreOptions & {
+    listen?: boolean;
+    clock?: Clock;
+    bus?: Bus;
+    settings?: Partial<typeof TEST_SETTINGS>;
+  } = {},
+): Promise<TestServer> {
+  const { store, location, cleanup } = await openTestStore(options);
+  const bus = options.bus ?? createMemoryBus();
+  const poolSecret = 'test-pool-secret-0123456789';
+  const settings = { ...TEST_SETTINGS, ...options.settings };
+  const services = await createServices({
+    store,
+    bus,
+    clock: options.clock ?? systemClock,
+    log: quietLog,
+    settings,
+    background: false,
+  });
+  await bootstrap(services, {
+    bootstrap: {
+      poolId: undefined,
+      poolSecret,
+      adminEmail: 'admin@example.com',
+      adminPassword: 'admin-password-123',
+    },
+  });
+  const app = await buildApp({ services });
+  let url = '';
+  if (options.listen) url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const poolId = services.defaultPoolId()!;
+  let adminToken: string | null = null;
+  return {
+    app,
+    services,
+    store,
+    bus,
+    pool: { id: poolId, secret: poolSecret },
+    url,
+    location,
+    async adminHeaders() {
+      if (!adminToken) {
+        const issued = await services.pools.issueAdminToken(poolId, poolSecret);
+        if (!issued.ok) throw new Error(`admin token: ${issued.reason}`);
+        adminToken = issued.accessToken;
+      }
+      return { authorization: `Bearer ${adminToken}`, 'x-authing-userpool-id': poolId };
+    },
+    async close(closeOptions = {}) {
+      await app.close();
+      await services.stop();
+      if (!options.bus) await bus.close();
+      if (closeOptions.keepData) await store.close();
+      else await cleanup();
+    },
+  };
+}
+
+/** Creates an app and a user in the server's pool through the management API. */
+export async function createAppAndUser(
+  server: TestServer,
+  appBody: Record<string, unknown> = {},
+  userBody: Record<string, unknown> = {},
+) {
+  const headers = await server.adminHeaders();
+  const appRes = await server.app.inject({
+    method: 'POST',
+    url: '/api/v2/applications',
+    headers,
+    payload: { name: 'Test app', logoutRedirectUris: ['https://app.example.com/bye'], ...appBody },
+  });
+  if (appRes.statusCode !== 200) throw new Error(`create app: ${appRes.body}`);
+  const password = 'correct horse battery';
+  const username = `user-${randomBytes(4).toString('hex')}`;
+  const userRes = await server.app.inject({
+    method: 'POST',
+    url: '/api/v2/users',
+    headers,
+    payload: { username, email: `${username}@example.com`, password, ...userBody },
+  });
+  if (userRes.statusCode !== 200) throw new Error(`create user: ${userRes.body}`);
+  return {
+    app: appRes.json().data as { id: string; secret: string },
+    user: { ...(userRes.json().data as { id: string; username: string; email: string }), password },
+  };
+}
+
+/** Signs a user in to an app through the API; returns the token and the session cookie. */
+export async function login(
+  server: TestServer,
+  appId: string,
+  account: string,
+  password: string,
+  cookie?: string,
+) {
+  const res = await server.app.inject({
+    method: 'POST',
+    url: '/api/v2/login/account',
+    headers: {
+      'x-authing-app-id': appId,
+      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36',
+      ...(cookie ? { cookie } : {}),
+    },
+    payload: { account, password },
+  });
+  if (res.statusCode !== 200) throw new Error(`login: ${res.statusCode} ${res.body}`);
+  const setCookie = res.cookies.find((c) => c.name === 'signoff_session');
+  return {
+    token: res.json().data.token as string,
+    cookie: setCookie ? `signoff_session=${setCookie.value}` : (cookie ?? ''),
+    body: res.json(),
+  };
+}
