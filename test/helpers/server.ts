@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { buildApp } from '../../src/app.ts';
 import type { Bus } from '../../src/bus/bus.ts';
 import { createMemoryBus } from '../../src/bus/memory-bus.ts';
@@ -57,6 +58,12 @@ export async function openTestStore(options: TestStoreOptions = {}): Promise<{
     async cleanup() {
       await store.close();
       rmSync(location.dataDir, { recursive: true, force: true });
+      if (location.postgresUrl && location.schema) {
+        const client = new pg.Client({ connectionString: location.postgresUrl });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS ${location.schema} CASCADE`);
+        await client.end();
+      }
     },
   };
 }

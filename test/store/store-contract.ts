@@ -1,0 +1,326 @@
+// The store contract: every driver runs exactly these tests (SQLite always, PostgreSQL when
+// SIGNOFF_TEST_DATABASE_URL is set, always in CI).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashSecret, newId } from '../../src/domain/ids.ts';
+import type { App, AppSession, Session, User } from '../../src/domain/model.ts';
+import { generateSigningKey } from '../../src/domain/tokens/key-ring.ts';
+import type { Store } from '../../src/store/store.ts';
+
+const T0 = Date.UTC(2026, 5, 1);
+
+export function defineStoreContract(
+  name: string,
+  open: () => Promise<{ store: Store; cleanup(): Promise<void> }>,
+  skip = false,
+) {
+  describe.skipIf(skip)(`store contract: ${name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    const P = `pool-${newId()}`;
+    const Q = `pool-${newId()}`;
+
+    beforeAll(async () => {
+      ({ store, cleanup } = await open());
+      for (const id of [P, Q]) {
+        expect(await store.pools.create({ id, name: id, secretHash: hashSecret('s'), createdAt: T0 })).toEqual({
+          ok: true,
+        });
+      }
+    });
+    afterAll(() => cleanup());
+
+    const app = (poolId: string, extra: Partial<App> = {}): App => ({
+      id: newId(),
+      poolId,
+      name: 'app',
+      identifier: null,
+      secretHash: hashSecret('x'),
+      redirectUris: ['https://a.example/cb'],
+      logoutRedirectUris: ['https://a.example/bye'],
+      backchannelLogoutUri: null,
+      createdAt: T0,
+      updatedAt: T0,
+      ...extra,
+    });
+    const user = (poolId: string, extra: Partial<User> = {}): User => ({
+      id: newId(),
+      poolId,
+      username: `u-${newId()}`,
+      email: `${newId()}@example.com`,
+      name: null,
+      passwordHash: 'hash',
+      createdAt: T0,
+      updatedAt: T0,
+      ...extra,
+    });
+    async function session(poolId: string, userId: string, appIds: string[], at = T0) {
+      const s: Session = {
+        id: newId(),
+        poolId,
+        userId,
+        secretHash: hashSecret(newId()),
+        userAgent: 'ua',
+        ip: '127.0.0.1',
+        device: { browser: 'Chrome 130', os: 'Linux', platform: 'desktop' },
+        createdAt: at,
+        lastActiveAt: at,
+        idleExpiresAt: at + 3_600_000,
+        expiresAt: at + 86_400_000,
+        endedAt: null,
+        endReason: null,
+      };
+      const apps: AppSession[] = appIds.map((appId) => ({
+        id: newId(),
+        sessionId: s.id,
+        poolId,
+        appId,
+        userId,
+        createdAt: at,
+        lastActiveAt: at,
+        endedAt: null,
+        endReason: null,
+      }));
+      await store.sessions.create(s, apps[0] ?? null);
+      for (const a of apps.slice(1)) await store.sessions.addApp(a);
+      return { session: s, apps };
+    }
+    const meta = (at: number, reason: 'user_logout' | 'admin_kick' = 'user_logout') => ({
+      at,
+      reason,
+      actor: { type: 'user' as const, id: 'someone' },
+      recordId: newId(),
+    });
+
+    it('migrating again changes nothing', async () => {
+      await store.migrate();
+      expect(await store.pools.get(P)).toMatchObject({ id: P });
+    });
+
+    it('pools: create, get, list, and a duplicate id is a conflict', async () => {
+      expect((await store.pools.list()).map((p) => p.id)).toEqual(expect.arrayContaining([P, Q]));
+      expect(await store.pools.create({ id: P, name: 'again', secretHash: 'x', createdAt: T0 })).toEqual({
+        ok: false,
+        conflict: 'id',
+      });
+      expect(await store.pools.get('missing')).toBeNull();
+    });
+
+    it('admins: create, find by email, count', async () => {
+      const before = await store.admins.count();
+      const email = `${newId()}@example.com`;
+      expect(await store.admins.create({ id: newId(), email, passwordHash: 'h', createdAt: T0 })).toEqual({ ok: true });
+      expect(await store.admins.findByEmail(email)).toMatchObject({ email, passwordHash: 'h' });
+      expect(await store.admins.count()).toBe(before + 1);
+      expect((await store.admins.create({ id: newId(), email, passwordHash: 'h', createdAt: T0 })).ok).toBe(false);
+    });
+
+    it('apps: every read and write is scoped by pool', async () => {
+      const a = app(P, { backchannelLogoutUri: 'https://a.example/bc' });
+      expect(await store.apps.create(a)).toEqual({ ok: true });
+      expect(await store.apps.get(P, a.id)).toEqual(a);
+      expect(await store.apps.get(Q, a.id)).toBeNull();
+      expect(await store.apps.resolve(a.id)).toEqual(a);
+      expect((await store.apps.list(Q)).map((x) => x.id)).not.toContain(a.id);
+      expect(await store.apps.update(Q, a.id, { name: 'stolen', updatedAt: T0 + 1 })).toBeNull();
+      const updated = await store.apps.update(P, a.id, {
+        name: 'renamed',
+        logoutRedirectUris: ['https://a.example/other'],
+        backchannelLogoutUri: null,
+        updatedAt: T0 + 1,
+      });
+      expect(updated).toMatchObject({
+        name: 'renamed',
+        logoutRedirectUris: ['https://a.example/other'],
+        backchannelLogoutUri: null,
+        redirectUris: ['https://a.example/cb'],
+        updatedAt: T0 + 1,
+      });
+      expect(await store.apps.delete(Q, a.id, T0 + 2)).toBe(false);
+      expect(await store.apps.delete(P, a.id, T0 + 2)).toBe(true);
+      expect(await store.apps.get(P, a.id)).toBeNull();
+      expect(await store.apps.resolve(a.id)).toBeNull();
+    });
+
+    it('users: unique username and email within a pool, not across pools; lookup by account', async () => {
+      const u = user(P, { username: 'alice', email: 'alice@example.com' });
+      expect(await store.users.create(u)).toEqual({ ok: true });
+      expect(await store.users.create(user(P, { username: 'alice' }))).toEqual({ ok: false, conflict: 'username' });
+      expect(await store.users.create(user(P, { email: 'alice@example.com' }))).toEqual({
+        ok: false,
+        conflict: 'email',
+      });
+      expect(await store.users.create(user(Q, { username: 'alice', email: 'alice@example.com' }))).toEqual({
+        ok: true,
+      });
+      expect((await store.users.findByAccount(P, 'alice'))?.id).toBe(u.id);
+      expect((await store.users.findByAccount(P, 'ALICE@example.com'))?.id).toBe(u.id);
+      expect(await store.users.get(Q, u.id)).toBeNull();
+      expect(await store.users.delete(Q, u.id, T0)).toBe(false);
+      expect(await store.users.delete(P, u.id, T0)).toBe(true);
+      expect(await store.users.findByAccount(P, 'alice')).toBeNull();
+      // A deleted user's name is free again.
+      expect(await store.users.create(user(P, { username: 'alice', email: 'alice@example.com' }))).toEqual({
+        ok: true,
+      });
+    });
+
+    it('keys: usable keys include recently retired ones only', async () => {
+      const k1 = await generateSigningKey(P, T0);
+      const k2 = await generateSigningKey(P, T0 + 10);
+      await store.keys.create(k1);
+      await store.keys.create(k2);
+      await store.keys.retire(P, k1.kid, T0 + 10);
+      const usable = (since: number) => store.keys.listUsable(since).then((ks) => ks.map((k) => k.kid));
+      expect(await usable(T0)).toEqual(expect.arrayContaining([k1.kid, k2.kid]));
+      expect(await usable(T0 + 20)).not.toContain(k1.kid);
+      expect(await usable(T0 + 20)).toContain(k2.kid);
+      const loaded = (await store.keys.listUsable(T0)).find((k) => k.kid === k2.kid)!;
+      expect(loaded.privateJwk).toEqual(k2.privateJwk);
+      expect(loaded.retiredAt).toBeNull();
+    });
+
+    it('sessions: create, find by cookie hash until expiry, list with apps, touch', async () => {
+      const a1 = app(P);
+      const a2 = app(P);
+      await store.apps.create(a1);
+      await store.apps.create(a2);
+      const u = user(P);
+      await store.users.create(u);
+      const { session: s, apps } = await session(P, u.id, [a1.id, a2.id]);
+      expect(await store.sessions.findBySecretHash(s.secretHash, T0 + 1)).toMatchObject({ id: s.id });
+      expect(await store.sessions.findBySecretHash(s.secretHash, s.idleExpiresAt)).toBeNull();
+      const got = await store.sessions.get(P, s.id);
+      expect(got?.apps.map((a) => a.appId)).toEqual([a1.id, a2.id]);
+      expect(got?.device).toEqual(s.device);
+      expect(await store.sessions.get(Q, s.id)).toBeNull();
+      expect((await store.sessions.listOfUser(P, u.id, T0 + 1)).map((x) => x.id)).toEqual([s.id]);
+      expect(await store.sessions.listOfUser(Q, u.id, T0 + 1)).toEqual([]);
+      expect((await store.sessions.latestAppSession(P, s.id, a2.id))?.id).toBe(apps[1]!.id);
+
+      await store.sessions.touch(P, s.id, apps[0]!.id, T0 + 5000, T0 + 5000 + 3_600_000);
+      await store.sessions.touch(Q, s.id, apps[1]!.id, T0 + 9000, T0 + 9000 + 3_600_000);
+      const touched = await store.sessions.get(P, s.id);
+      expect(touched?.lastActiveAt).toBe(T0 + 5000);
+      expect(touched?.idleExpiresAt).toBe(T0 + 5000 + 3_600_000);
+      expect(touched?.apps[0]?.lastActiveAt).toBe(T0 + 5000);
+      expect(touched?.apps[1]?.lastActiveAt).toBe(T0);
+    });
+
+    it('end(sessions): ends the session and its app sessions, queues deliveries, writes one audit record', async () => {
+      const withBc = app(P, { backchannelLogoutUri: 'https://rp.example/bc' });
+      const without = app(P);
+      await store.apps.create(withBc);
+      await store.apps.create(without);
+      const u = user(P);
+      await store.users.create(u);
+      const { session: s, apps } = await session(P, u.id, [withBc.id, without.id]);
+      const m = meta(T0 + 100);
+      const outcome = await store.sessions.end({ scope: 'sessions', poolId: P, sessionIds: [s.id] }, m);
+      expect(outcome.sessions).toEqual([{ id: s.id, userId: u.id }]);
+      expect(outcome.appSessions.map((a) => a.id).sort()).toEqual(apps.map((a) => a.id).sort());
+      expect(outcome.deliveries).toBe(1);
+      expect(outcome.record).toMatchObject({
+        id: m.recordId,
+        poolId: P,
+        at: T0 + 100,
+        reason: 'user_logout',
+        actor: { type: 'user', id: 'someone' },
+        sessions: 1,
+        appSessions: 2,
+        apps: [withBc.id, without.id].sort(),
+      });
+      const ended = await store.sessions.get(P, s.id);
+      expect(ended).toMatchObject({ endedAt: T0 + 100, endReason: 'user_logout' });
+      expect(ended?.apps.every((a) => a.endedAt === T0 + 100)).toBe(true);
+      expect(await store.sessions.findBySecretHash(s.secretHash, T0 + 101)).toBeNull();
+
+      // Ending again is a no-op: nothing written, no second audit record.
+      const again = await store.sessions.end({ scope: 'sessions', poolId: P, sessionIds: [s.id] }, meta(T0 + 200));
+      expect(again).toEqual({ sessions: [], appSessions: [], deliveries: 0, record: null });
+
+      const ids = (await store.sessions.listEndedSince(T0 + 100)).map((r) => r.id);
+      expect(ids).toEqual(expect.arrayContaining([s.id, ...apps.map((a) => a.id)]));
+      expect((await store.sessions.listEndedSince(T0 + 101)).map((r) => r.id)).not.toContain(s.id);
+    });
+
+    it('end(users): all sessions of the users but the excepted one; other pools untouched', async () => {
+      const a = app(P);
+      await store.apps.create(a);
+      const u = user(P);
+      await store.users.create(u);
+      const keep = await session(P, u.id, [a.id]);
+      const drop1 = await session(P, u.id, [a.id]);
+      const drop2 = await session(P, u.id, []);
+      const outcome = await store.sessions.end(
+        { scope: 'users', poolId: P, userIds: [u.id, 'unknown-user'], exceptSessionId: keep.session.id },
+        meta(T0 + 300),
+      );
+      expect(outcome.sessions.map((s) => s.id).sort()).toEqual([drop1.session.id, drop2.session.id].sort());
+      expect((await store.sessions.listOfUser(P, u.id, T0 + 301)).map((s) => s.id)).toEqual([keep.session.id]);
+
+      // The same user id named under another pool ends nothing.
+      const foreign = await store.sessions.end({ scope: 'users', poolId: Q, userIds: [u.id] }, meta(T0 + 301));
+      expect(foreign.record).toBeNull();
+      const foreignSid = await store.sessions.end(
+        { scope: 'sessions', poolId: Q, sessionIds: [keep.session.id] },
+        meta(T0 + 301),
+      );
+      expect(foreignSid.record).toBeNull();
+      expect((await store.sessions.get(P, keep.session.id))?.endedAt).toBeNull();
+    });
+
+    it('end(app-users / app-sessions): only that app’s part of the sessions ends', async () => {
+      const a = app(P, { backchannelLogoutUri: 'https://a.example/bc' });
+      const b = app(P, { backchannelLogoutUri: 'https://b.example/bc' });
+      await store.apps.create(a);
+      await store.apps.create(b);
+      const u = user(P);
+      const v = user(P);
+      await store.users.create(u);
+      await store.users.create(v);
+      const su = await session(P, u.id, [a.id, b.id]);
+      const sv = await session(P, v.id, [a.id, b.id]);
+      const kicked = await store.sessions.end(
+        { scope: 'app-users', poolId: P, appId: a.id, userIds: [u.id] },
+        meta(T0 + 400, 'admin_kick'),
+      );
+      expect(kicked.sessions).toEqual([]);
+      expect(kicked.appSessions).toEqual([{ id: su.apps[0]!.id, sessionId: su.session.id, appId: a.id, userId: u.id }]);
+      expect(kicked.deliveries).toBe(1);
+      expect(kicked.record).toMatchObject({ reason: 'admin_kick', sessions: 1, appSessions: 1, apps: [a.id] });
+      const after = await store.sessions.get(P, su.session.id);
+      expect(after?.endedAt).toBeNull();
+      expect(after?.apps.find((x) => x.appId === a.id)?.endedAt).toBe(T0 + 400);
+      expect(after?.apps.find((x) => x.appId === b.id)?.endedAt).toBeNull();
+
+      expect(await store.sessions.listLiveIds(P, a.id, 100)).toContain(sv.session.id);
+      expect(await store.sessions.listLiveIds(P, a.id, 100)).not.toContain(su.session.id);
+      expect(await store.sessions.listLiveIds(P, null, 100)).toEqual(
+        expect.arrayContaining([su.session.id, sv.session.id]),
+      );
+      const bulk = await store.sessions.end(
+        { scope: 'app-sessions', poolId: P, appId: b.id, sessionIds: [su.session.id, sv.session.id] },
+        meta(T0 + 500, 'admin_kick'),
+      );
+      expect(bulk.appSessions.map((x) => x.appId)).toEqual([b.id, b.id]);
+      expect(await store.sessions.listLiveIds(P, b.id, 100)).not.toContain(sv.session.id);
+    });
+
+    it('lists expired sessions, and records newest-first audit pages per pool', async () => {
+      const u = user(Q);
+      await store.users.create(u);
+      const old = await session(Q, u.id, [], T0 - 10 * 3_600_000);
+      const expired = await store.sessions.listExpired(T0, 100);
+      expect(expired).toContainEqual({ id: old.session.id, poolId: Q });
+      for (let i = 0; i < 3; i++) {
+        const s = await session(Q, u.id, []);
+        await store.sessions.end({ scope: 'sessions', poolId: Q, sessionIds: [s.session.id] }, meta(T0 + 1000 + i));
+      }
+      const page = await store.audit.listSessionEnds(Q, 0, 2);
+      expect(page.totalCount).toBe(3);
+      expect(page.list.map((r) => r.at)).toEqual([T0 + 1002, T0 + 1001]);
+      expect((await store.audit.listSessionEnds(Q, 2, 2)).list.map((r) => r.at)).toEqual([T0 + 1000]);
+      expect((await store.audit.listSessionEnds(P, 0, 100)).list.every((r) => r.poolId === P)).toBe(true);
+    });
+  });
+}
