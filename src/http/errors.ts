@@ -48,6 +48,17 @@ export const ERROR_CATALOGUE = [
   { code: 5000, status: 500, meaning: 'Internal error (logged with a request id; no detail is sent)' },
 ] as const;
 
+/** "body/userIds must be array", "body/secret is required", "body/extra is not allowed". */
+function validationMessage(error: FastifyError): string {
+  const first = error.validation?.[0];
+  if (!first) return error.message;
+  const base = `${error.validationContext ?? 'request'}${first.instancePath}`;
+  const params = first.params as Record<string, unknown>;
+  if (first.keyword === 'required') return `${base}/${String(params.missingProperty)} is required`;
+  if (first.keyword === 'additionalProperties') return `${base}/${String(params.additionalProperty)} is not allowed`;
+  return `${base} ${first.message ?? 'is invalid'}`;
+}
+
 export interface MappedError {
   status: number;
   code: number;
@@ -57,11 +68,8 @@ export interface MappedError {
 /** Maps any thrown error to what the client sees. Unknown errors become an opaque 500. */
 export function mapError(error: unknown): MappedError {
   if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message };
-  const e = error as FastifyError & { validation?: unknown };
-  if (e.validation) {
-    // Fastify's messages name the field: "body/userIds must be array".
-    return { status: 400, code: 4000, message: e.message };
-  }
+  const e = error as FastifyError;
+  if (e.validation) return { status: 400, code: 4000, message: validationMessage(e) };
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status === 413) return { status, code: 4130, message: 'Request body is too large' };
   if (status === 415) return { status, code: 4150, message: 'Unsupported content type' };
