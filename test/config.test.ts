@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('configuration', () => {
+  it('has the defaults of CONTRACT §1', () => {
+    const config = loadConfig({}, '/srv/signoff');
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      publicUrl: 'http://localhost:3000',
+      dataDir: '/srv/signoff/data',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+    });
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ SIGNOFF_PUBLIC_URL: 'https://id.example.com/' }).publicUrl).toBe('https://id.example.com');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ SIGNOFF_PUBLIC_URL: 'id.example.com' }, 'SIGNOFF_PUBLIC_URL'],
+    [{ SIGNOFF_PUBLIC_URL: 'ftp://id.example.com' }, 'SIGNOFF_PUBLIC_URL'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ SIGNOFF_BOOTSTRAP_POOL_ID: 'has space' }, 'SIGNOFF_BOOTSTRAP_POOL_ID'],
+    [{ SIGNOFF_BOOTSTRAP_POOL_SECRET: 'short' }, 'SIGNOFF_BOOTSTRAP_POOL_SECRET'],
+    [{ SIGNOFF_ADMIN_EMAIL: 'not-an-email' }, 'SIGNOFF_ADMIN_EMAIL'],
+    [{ SIGNOFF_ADMIN_PASSWORD: 'short' }, 'SIGNOFF_ADMIN_PASSWORD'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ SIGNOFF_SESSION_TTL: '60', SIGNOFF_SESSION_IDLE_TTL: '120' }, 'SIGNOFF_SESSION_TTL'],
+  ])('refuses %j naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+});
