@@ -55,7 +55,8 @@ function validationMessage(error: FastifyError): string {
   const base = `${error.validationContext ?? 'request'}${first.instancePath}`;
   const params = first.params as Record<string, unknown>;
   if (first.keyword === 'required') return `${base}/${String(params.missingProperty)} is required`;
-  if (first.keyword === 'additionalProperties') return `${base}/${String(params.additionalProperty)} is not allowed`;
+  if (first.keyword === 'additionalProperties')
+    return `${base}/${String(params.additionalProperty)} is not allowed`;
   return `${base} ${first.message ?? 'is invalid'}`;
 }
 

@@ -41,6 +41,49 @@ const MAX_TOKEN_LENGTH = 8192;
 
 /** Verifies signature and expiry (`nowSeconds` against `exp`). Claims beyond `exp` are the caller's. */
 export function verifyJWT(token: string, keys: KeyRing, nowSeconds: number): VerifiedJWT {
+  const verified = verifySignatureOnly(token, keys);
+  if (!verified.ok) return verified;
+  const { exp } = verified.payload;
+  if (typeof exp !== 'number' || exp <= nowSeconds) return { ok: false, reason: 'expired' };
+  return verified;
+}
+
+type SignatureResult = Extract<VerifiedJWT, { ok: true }> | Extract<VerifiedJWT, { ok: false }>;
+
+/**
+ * A verifier that remembers tokens whose signature it has checked, keyed by the exact token
+ * string: an app calls with the same token many times, and a byte-identical token has the
+ * same valid signature. Expiry, the key still being in the ring, and (in the caller) the
+ * revocation index are checked on every call; only the RSA operation is skipped.
+ */
+export function createJWTVerifier(keys: KeyRing, options: { cacheSize: number }) {
+  const cache = new Map<string, Extract<VerifiedJWT, { ok: true }>>();
+  return function verify(token: string, nowSeconds: number): VerifiedJWT {
+    let verified = cache.get(token);
+    if (verified && keys.get(verified.key.kid) !== verified.key) {
+      cache.delete(token);
+      verified = undefined;
+    }
+    if (!verified) {
+      const checked = verifySignatureOnly(token, keys);
+      if (!checked.ok) return checked;
+      verified = checked;
+      if (options.cacheSize > 0) {
+        // Oldest first out: Map iterates in insertion order.
+        if (cache.size >= options.cacheSize) cache.delete(cache.keys().next().value!);
+        cache.set(token, verified);
+      }
+    }
+    const { exp } = verified.payload;
+    if (typeof exp !== 'number' || exp <= nowSeconds) {
+      cache.delete(token);
+      return { ok: false, reason: 'expired' };
+    }
+    return verified;
+  };
+}
+
+function verifySignatureOnly(token: string, keys: KeyRing): SignatureResult {
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
   const firstDot = token.indexOf('.');
   const secondDot = token.indexOf('.', firstDot + 1);
@@ -61,6 +104,5 @@ export function verifyJWT(token: string, keys: KeyRing, nowSeconds: number): Ver
   if (!valid) return { ok: false, reason: 'bad_signature' };
   const payload = decodeJSON(token.slice(firstDot + 1, secondDot)) as JWTPayload | null;
   if (!payload) return { ok: false, reason: 'malformed' };
-  if (typeof payload.exp !== 'number' || payload.exp <= nowSeconds) return { ok: false, reason: 'expired' };
   return { ok: true, header, payload, key };
 }
