@@ -21,7 +21,9 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
+async function startProcess(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
@@ -68,17 +70,34 @@ describe('crash and restart (real process, embedded store)', () => {
     expect(banner).toMatch(/console password\s+\S+/);
 
     const base = `http://127.0.0.1:${port}`;
-    const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, any> });
+    const json = async (res: Response) => ({
+      status: res.status,
+      // biome-ignore lint/suspicious/noExplicitAny: ad-hoc JSON of a black-box process
+      body: (await res.json()) as { code: number; data: Record<string, any> },
+    });
     const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-      fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }).then(json);
+      fetch(base + url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      }).then(json);
     const admin = await post('/api/v2/userpools/accessToken', { userPoolId: poolId, secret });
-    const headers = { authorization: `Bearer ${admin.body.data.accessToken}`, 'x-authing-userpool-id': poolId! };
+    const headers = {
+      authorization: `Bearer ${admin.body.data.accessToken}`,
+      'x-authing-userpool-id': poolId!,
+    };
     const app = await post('/api/v2/applications', { name: 'Crash app' }, headers);
     await post('/api/v2/users', { username: 'dora', password: 'password123' }, headers);
-    const signIn = () => post('/api/v2/login/account', { account: 'dora', password: 'password123' }, { 'x-authing-app-id': app.body.data.id });
+    const signIn = () =>
+      post(
+        '/api/v2/login/account',
+        { account: 'dora', password: 'password123' },
+        { 'x-authing-app-id': app.body.data.id },
+      );
     const kept = (await signIn()).body.data.token as string;
     const revoked = (await signIn()).body.data.token as string;
-    const me = (token: string) => fetch(`${base}/api/v2/users/me`, { headers: { authorization: `Bearer ${token}` } }).then(json);
+    const me = (token: string) =>
+      fetch(`${base}/api/v2/users/me`, { headers: { authorization: `Bearer ${token}` } }).then(json);
 
     expect((await post('/api/v2/logout', {}, { authorization: `Bearer ${revoked}` })).status).toBe(200);
     expect((await me(revoked)).status).toBe(401);

@@ -313,8 +313,11 @@ export const COMMANDS: Command[] = [
   define({
     group: 'sessions',
     name: 'end',
-    summary:
-      'End every session of a user, or one session: tokens are refused, apps are told (back-channel), the audit trail records reason admin_logout, actor cli.',
+    summary: "End a user's sessions, or one session.",
+    details:
+      'Goes through the session core like the console: the sessions end, their tokens are refused, ' +
+      'apps with a back-channel logout URI are notified, and the audit trail records reason ' +
+      'admin_logout, actor cli.',
     synopsis: '[--pool POOL_ID] (--user USER_ID | --sid SID)',
     options: {
       ...poolOption,

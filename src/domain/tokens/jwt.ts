@@ -91,8 +91,7 @@ function verifySignatureOnly(token: string, keys: KeyRing): SignatureResult {
     return { ok: false, reason: 'malformed' };
   }
   const header = decodeJSON(token.slice(0, firstDot)) as JWTHeader | null;
-  if (!header || header.alg !== 'RS256' || typeof header.kid !== 'string')
-    return { ok: false, reason: 'malformed' };
+  if (header?.alg !== 'RS256' || typeof header.kid !== 'string') return { ok: false, reason: 'malformed' };
   const key = keys.get(header.kid);
   if (!key) return { ok: false, reason: 'unknown_key' };
   const valid = verifySignature(
