@@ -2,17 +2,7 @@
 // of its commands.ts function (every check that needs no store happens here, before the store
 // is opened), and how its result is printed.
 import { checkBackchannelUri, checkRedirectUri } from '../domain/apps/redirect-uris.ts';
-import {
-  createApp,
-  createPool,
-  createUser,
-  type EndTarget,
-  endSessions,
-  listApps,
-  listPools,
-  listSessions,
-  rotateKeys,
-} from './commands.ts';
+import type { EndTarget } from './commands.ts';
 import type { CliContext } from './context.ts';
 import { usageError } from './errors.ts';
 import {
@@ -66,20 +56,24 @@ interface Definition<I, R> extends Omit<Command, 'prepare'> {
 // Ties a command's input and result types together, then forgets them: the table holds
 // commands of different types.
 function define<I, R>(definition: Definition<I, R>): Command {
-  const { parse, run, render, json, ...meta } = definition;
+  const { parse, run: execute, render, json, ...meta } = definition;
   return {
     ...meta,
     async prepare(values) {
       const input = await parse(values);
       return {
         async run(ctx) {
-          const result = await run(ctx, input);
+          const result = await execute(ctx, input);
           return { data: json ? json(result) : result, text: render(result, ctx) };
         },
       };
     },
   };
 }
+
+// Loaded when a command runs: it pulls in the API presenters (and their schema library),
+// which help and usage errors do not need.
+const commands = () => import('./commands.ts');
 
 // --- flag readers: each error names the flag -------------------------------------------------
 
@@ -176,7 +170,7 @@ export const COMMANDS: Command[] = [
       const secret = optional(values, 'secret', { min: 16, max: 256 });
       return { name, ...(id === undefined ? {} : { id }), ...(secret === undefined ? {} : { secret }) };
     },
-    run: createPool,
+    run: async (ctx, input) => (await commands()).createPool(ctx, input),
     render: renderCreatePool,
   }),
   define({
@@ -186,7 +180,7 @@ export const COMMANDS: Command[] = [
     synopsis: '',
     options: {},
     parse: () => ({}),
-    run: (ctx) => listPools(ctx),
+    run: async (ctx) => (await commands()).listPools(ctx),
     render: renderPools,
   }),
   define({
@@ -234,7 +228,7 @@ export const COMMANDS: Command[] = [
         ...(identifier === undefined ? {} : { identifier }),
       };
     },
-    run: createApp,
+    run: async (ctx, input) => (await commands()).createApp(ctx, input),
     render: renderCreateApp,
   }),
   define({
@@ -247,7 +241,7 @@ export const COMMANDS: Command[] = [
       const poolId = pool(values);
       return poolId === undefined ? {} : { pool: poolId };
     },
-    run: listApps,
+    run: async (ctx, input) => (await commands()).listApps(ctx, input),
     render: renderApps,
   }),
   define({
@@ -292,7 +286,7 @@ export const COMMANDS: Command[] = [
         ...(secret === undefined ? {} : { password: secret }),
       };
     },
-    run: createUser,
+    run: async (ctx, input) => (await commands()).createUser(ctx, input),
     render: renderCreateUser,
   }),
   define({
@@ -305,7 +299,7 @@ export const COMMANDS: Command[] = [
       const poolId = pool(values);
       return { userId: required(values, 'user', ID), ...(poolId === undefined ? {} : { pool: poolId }) };
     },
-    run: listSessions,
+    run: async (ctx, input) => (await commands()).listSessions(ctx, input),
     render: renderSessions,
     // The management API's `GET /api/v2/users/:userId/sessions` data.
     json: (result) => result.sessions,
@@ -336,7 +330,7 @@ export const COMMANDS: Command[] = [
       const poolId = pool(values);
       return { target, ...(poolId === undefined ? {} : { pool: poolId }) };
     },
-    run: endSessions,
+    run: async (ctx, input) => (await commands()).endSessions(ctx, input),
     render: renderEnded,
   }),
   define({
@@ -349,7 +343,7 @@ export const COMMANDS: Command[] = [
       const poolId = pool(values);
       return poolId === undefined ? {} : { pool: poolId };
     },
-    run: rotateKeys,
+    run: async (ctx, input) => (await commands()).rotateKeys(ctx, input),
     render: renderRotated,
   }),
 ];

@@ -3,7 +3,6 @@
 // domain services as its routes (DESIGN.md principle 1: one session core).
 import type { Bus } from '../bus/bus.ts';
 import { createMemoryBus } from '../bus/memory-bus.ts';
-import { createRedisBus } from '../bus/redis-bus.ts';
 import type { Config } from '../config.ts';
 import { systemClock } from '../domain/clock.ts';
 import { createServices, type Logger, type Services } from '../domain/services.ts';
@@ -51,6 +50,8 @@ function stderrLogger(): Logger {
 }
 
 async function connectRedis(url: string, log: Logger): Promise<Bus> {
+  // Loaded only when configured: the Redis client is a large module graph.
+  const { createRedisBus } = await import('../bus/redis-bus.ts');
   let connected = false;
   let firstError: unknown;
   let timer: NodeJS.Timeout | undefined;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { COMMANDS, type Command, findCommand, GROUPS, type OptionValues } from './command-specs.ts';
-import { type CliContext, openContext } from './context.ts';
+import type { CliContext } from './context.ts';
 import { CliError, EXIT, usageError } from './errors.ts';
 import { commandHelp, groupHelp, overview } from './help.ts';
 import { json } from './output.ts';
@@ -95,27 +95,33 @@ const commandsOf = (group: string) =>
     .map((c) => c.name)
     .join(', ');
 
+/** What a usage error's hint points to: the command, else its group, else the overview. */
+function helpTarget(argv: string[]): string {
+  const [group = '', name = ''] = argv;
+  if (findCommand(group, name)) return `${group} ${name} `;
+  return GROUPS.includes(group) ? `${group} ` : '';
+}
+
 export async function run(argv: string[]): Promise<Outcome> {
-  let commandName = '';
   let ctx: CliContext | undefined;
   try {
     const routed = route(argv);
     if ('code' in routed) return routed;
     const { command, args } = routed;
-    commandName = `${command.group} ${command.name}`;
     const values = parseOptions(command, args);
     // Every check that needs no store runs before the store is opened (or created).
     const prepared = await command.prepare(values);
     const config = loadConfig();
+    // Loaded only now: store drivers, Redis client and services are what makes start-up slow,
+    // and help or a usage error needs none of them.
+    const { openContext } = await import('./context.ts');
     ctx = await openContext(config);
     const { data, text } = await prepared.run(ctx);
     return { code: EXIT.ok, stdout: values.json ? json(data) : `${text}\n` };
   } catch (error) {
     if (error instanceof CliError) {
       const hint =
-        error.exitCode === EXIT.usage
-          ? `\nRun \`signoff ${commandName ? `${commandName} ` : ''}--help\` for usage.`
-          : '';
+        error.exitCode === EXIT.usage ? `\nRun \`signoff ${helpTarget(argv)}--help\` for usage.` : '';
       return { code: error.exitCode, stderr: `signoff: error: ${error.message}${hint}\n` };
     }
     if (error instanceof ConfigError) {
