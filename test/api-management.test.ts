@@ -24,7 +24,11 @@ describe('management API', () => {
       expect(get.statusCode).toBe(200);
       const data = get.json().data;
       expect(get.json().code).toBe(200);
-      expect(decodeJwt(data.accessToken)).toMatchObject({ exp: data.exp, iat: data.iat, sub: server.pool.id });
+      expect(decodeJwt(data.accessToken)).toMatchObject({
+        exp: data.exp,
+        iat: data.iat,
+        sub: server.pool.id,
+      });
       const post = await server.app.inject({
         method: 'POST',
         url: '/api/v2/userpools/accessToken',
@@ -63,7 +67,9 @@ describe('management API', () => {
         'x-authing-userpool-id': server.pool.id,
       });
       expect([res.statusCode, res.json().code]).toEqual([403, 1001]);
-      const noHeader = await inject('GET', '/api/v2/applications', undefined, { authorization: headers.authorization! });
+      const noHeader = await inject('GET', '/api/v2/applications', undefined, {
+        authorization: headers.authorization!,
+      });
       expect(noHeader.statusCode).toBe(400);
       expect(noHeader.json().message).toContain('x-authing-userpool-id');
       const noToken = await inject('GET', '/api/v2/applications', undefined, {});
@@ -98,9 +104,9 @@ describe('management API', () => {
       });
       const got = (await inject('GET', `/api/v2/applications/${app.id}`)).json().data;
       expect(got.secret).toBeUndefined();
-      expect((await inject('GET', '/api/v2/applications')).json().data.map((a: { id: string }) => a.id)).toContain(
-        app.id,
-      );
+      expect(
+        (await inject('GET', '/api/v2/applications')).json().data.map((a: { id: string }) => a.id),
+      ).toContain(app.id);
       const patched = await inject('PATCH', `/api/v2/applications/${app.id}`, {
         logoutRedirectUris: ['https://shop.example.com/logged-out'],
       });
@@ -114,7 +120,10 @@ describe('management API', () => {
       const before = (await inject('GET', '/api/v2/applications')).json().data.length;
       for (const [body, field] of [
         [{ name: 'x', logoutRedirectUris: ['javascript:alert(1)'] }, 'body/logoutRedirectUris/0'],
-        [{ name: 'x', logoutRedirectUris: ['https://ok.example/', '/relative'] }, 'body/logoutRedirectUris/1'],
+        [
+          { name: 'x', logoutRedirectUris: ['https://ok.example/', '/relative'] },
+          'body/logoutRedirectUris/1',
+        ],
         [{ name: 'x', redirectUris: ['https://a.example/cb#frag'] }, 'body/redirectUris/0'],
         [{ name: 'x', backchannelLogoutUri: 'com.example.app:/bc' }, 'body/backchannelLogoutUri'],
         [{ name: 'x', redirectUris: ['https://user:pw@a.example/cb'] }, 'body/redirectUris/0'],
@@ -145,11 +154,22 @@ describe('management API', () => {
 
   describe('users and sessions', () => {
     it('creates users; duplicate username or email is 409; bad input is 400 naming the field', async () => {
-      const ok = await inject('POST', '/api/v2/users', { username: 'bob', email: 'Bob@Example.com', password: 'password123' });
+      const ok = await inject('POST', '/api/v2/users', {
+        username: 'bob',
+        email: 'Bob@Example.com',
+        password: 'password123',
+      });
       expect(ok.statusCode).toBe(200);
-      expect(ok.json().data).toMatchObject({ username: 'bob', email: 'bob@example.com', userPoolId: server.pool.id });
+      expect(ok.json().data).toMatchObject({
+        username: 'bob',
+        email: 'bob@example.com',
+        userPoolId: server.pool.id,
+      });
       expect(JSON.stringify(ok.json())).not.toMatch(/password|argon/i);
-      const dupe = await inject('POST', '/api/v2/users', { email: 'bob@example.com', password: 'password123' });
+      const dupe = await inject('POST', '/api/v2/users', {
+        email: 'bob@example.com',
+        password: 'password123',
+      });
       expect([dupe.statusCode, dupe.json().code]).toEqual([409, 4090]);
       expect(dupe.json().message).toContain('email');
       const short = await inject('POST', '/api/v2/users', { username: 'carol', password: 'short' });

@@ -54,7 +54,10 @@ describe('first start', () => {
         adminPassword: 'root-password',
       },
     });
-    expect(report).toEqual({ pool: { id: 'acme', secret: null }, admin: { email: 'root@acme.test', password: null } });
+    expect(report).toEqual({
+      pool: { id: 'acme', secret: null },
+      admin: { email: 'root@acme.test', password: null },
+    });
     expect(describeBootstrap(report)).not.toContain('acme-secret');
     expect(s.defaultPoolId()).toBe('acme');
     expect(s.issuerOf('acme')).toBe(`${TEST_SETTINGS.publicUrl}/oidc`);

@@ -13,7 +13,9 @@ describe('configuration', () => {
       redisUrl: undefined,
     });
     expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
-    expect(loadConfig({ SIGNOFF_PUBLIC_URL: 'https://id.example.com/' }).publicUrl).toBe('https://id.example.com');
+    expect(loadConfig({ SIGNOFF_PUBLIC_URL: 'https://id.example.com/' }).publicUrl).toBe(
+      'https://id.example.com',
+    );
   });
 
   it.each([

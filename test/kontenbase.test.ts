@@ -10,7 +10,10 @@ describe('Kontenbase-shaped auth routes', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    ({ app: { id: apiKey }, user } = await createAppAndUser(server));
+    ({
+      app: { id: apiKey },
+      user,
+    } = await createAppAndUser(server));
     ({
       app: { id: otherApiKey },
     } = await createAppAndUser(server));
@@ -36,7 +39,11 @@ describe('Kontenbase-shaped auth routes', () => {
     expect(me.json()).toMatchObject({ _id: user.id, email: user.email });
 
     // The same token on another app's routes is not this app's login.
-    const elsewhere = await server.app.inject({ method: 'GET', url: `${base(otherApiKey)}/user`, headers: auth });
+    const elsewhere = await server.app.inject({
+      method: 'GET',
+      url: `${base(otherApiKey)}/user`,
+      headers: auth,
+    });
     expect(elsewhere.statusCode).toBe(401);
 
     const out = await server.app.inject({
@@ -63,7 +70,11 @@ describe('Kontenbase-shaped auth routes', () => {
     });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json()).toEqual({ message: 'Wrong account or password' });
-    const invalid = await server.app.inject({ method: 'POST', url: `${base(apiKey)}/login`, payload: { email: user.email } });
+    const invalid = await server.app.inject({
+      method: 'POST',
+      url: `${base(apiKey)}/login`,
+      payload: { email: user.email },
+    });
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json()).toEqual({ message: 'body/password is required' });
     const unknownApp = await server.app.inject({

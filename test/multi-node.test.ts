@@ -46,11 +46,19 @@ describe.skipIf(!pg || !redis)('two nodes, PostgreSQL + Redis', () => {
     const { app, user } = await createAppAndUser(a);
     const { token } = await login(a, app.id, user.username, user.password);
     const meOn = (node: TestServer) =>
-      node.app.inject({ method: 'GET', url: '/api/v2/users/me', headers: { authorization: `Bearer ${token}` } });
+      node.app.inject({
+        method: 'GET',
+        url: '/api/v2/users/me',
+        headers: { authorization: `Bearer ${token}` },
+      });
     expect((await meOn(b)).statusCode).toBe(200);
 
     const arrived = nextEvent(buses[1]!, 'session.ended');
-    const out = await a.app.inject({ method: 'POST', url: '/api/v2/logout', headers: { authorization: `Bearer ${token}` } });
+    const out = await a.app.inject({
+      method: 'POST',
+      url: '/api/v2/logout',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(out.statusCode).toBe(200);
     const event = await arrived;
     expect(event).toMatchObject({ type: 'session.ended', reason: 'user_logout', sessions: 1 });
@@ -63,9 +71,13 @@ describe.skipIf(!pg || !redis)('two nodes, PostgreSQL + Redis', () => {
     if (!created.ok) throw new Error('pool');
     await changed;
     // B reloads its keys on the event; wait for the reload to land.
-    for (let i = 0; i < 50 && !b.services.keys.signingKey(created.pool.id); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && !b.services.keys.signingKey(created.pool.id); i++)
+      await new Promise((r) => setTimeout(r, 20));
     const issued = await a.services.tokens.issueAdminToken(created.pool.id);
-    expect(b.services.tokens.verifyAdminToken(issued.accessToken)).toMatchObject({ ok: true, poolId: created.pool.id });
+    expect(b.services.tokens.verifyAdminToken(issued.accessToken)).toMatchObject({
+      ok: true,
+      poolId: created.pool.id,
+    });
   });
 });
 
@@ -86,7 +98,11 @@ describe.skipIf(!pg)('two nodes, PostgreSQL without Redis', () => {
     const { token } = await login(a, app.id, user.username, user.password);
     const meOnB = () =>
       b.app.inject({ method: 'GET', url: '/api/v2/users/me', headers: { authorization: `Bearer ${token}` } });
-    await a.app.inject({ method: 'POST', url: '/api/v2/logout', headers: { authorization: `Bearer ${token}` } });
+    await a.app.inject({
+      method: 'POST',
+      url: '/api/v2/logout',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect((await meOnB()).statusCode).toBe(200);
     await b.services.revocationSync.poll();
     expect((await meOnB()).statusCode).toBe(401);

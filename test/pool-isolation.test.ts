@@ -13,10 +13,17 @@ describe('pool isolation', () => {
     const { app, user } = await createAppAndUser(server);
     const { token } = await login(server, app.id, user.username, user.password);
     const headers = await server.adminHeaders();
-    const sessions = await server.app.inject({ method: 'GET', url: `/api/v2/users/${user.id}/sessions`, headers });
+    const sessions = await server.app.inject({
+      method: 'GET',
+      url: `/api/v2/users/${user.id}/sessions`,
+      headers,
+    });
     p = { headers, appId: app.id, userId: user.id, token, sid: sessions.json().data[0].sid };
 
-    const other = await server.services.pools.create({ name: 'Other pool', secret: 'other-pool-secret-0123456789' });
+    const other = await server.services.pools.create({
+      name: 'Other pool',
+      secret: 'other-pool-secret-0123456789',
+    });
     if (!other.ok) throw new Error('pool');
     const tokenRes = await server.app.inject({
       method: 'POST',
@@ -25,13 +32,20 @@ describe('pool isolation', () => {
     });
     q = {
       poolId: other.pool.id,
-      headers: { authorization: `Bearer ${tokenRes.json().data.accessToken}`, 'x-authing-userpool-id': other.pool.id },
+      headers: {
+        authorization: `Bearer ${tokenRes.json().data.accessToken}`,
+        'x-authing-userpool-id': other.pool.id,
+      },
     };
   });
   afterAll(() => server.close());
 
   const me = (token: string, extra: Record<string, string> = {}) =>
-    server.app.inject({ method: 'GET', url: '/api/v2/users/me', headers: { authorization: `Bearer ${token}`, ...extra } });
+    server.app.inject({
+      method: 'GET',
+      url: '/api/v2/users/me',
+      headers: { authorization: `Bearer ${token}`, ...extra },
+    });
 
   it("another pool's admin token with this pool's header is refused (403 1001)", async () => {
     for (const [method, url] of [
@@ -74,11 +88,15 @@ describe('pool isolation', () => {
     expect(list.json().data).toEqual([]);
     // And nothing of this pool was touched.
     expect((await me(p.token)).statusCode).toBe(200);
-    const app = await server.app.inject({ method: 'GET', url: `/api/v2/applications/${p.appId}`, headers: p.headers });
+    const app = await server.app.inject({
+      method: 'GET',
+      url: `/api/v2/applications/${p.appId}`,
+      headers: p.headers,
+    });
     expect(app.json().data.name).toBe('Test app');
   });
 
-  it("a user token is never accepted in another pool", async () => {
+  it('a user token is never accepted in another pool', async () => {
     const res = await me(p.token, { 'x-authing-userpool-id': q.poolId });
     expect([res.statusCode, res.json().code]).toEqual([401, 2020]);
     const logout = await server.app.inject({
@@ -90,7 +108,7 @@ describe('pool isolation', () => {
     expect((await me(p.token)).statusCode).toBe(200);
   });
 
-  it("signing in names an app of another pool: app not found, no session started", async () => {
+  it('signing in names an app of another pool: app not found, no session started', async () => {
     const res = await server.app.inject({
       method: 'POST',
       url: '/api/v2/login/account',

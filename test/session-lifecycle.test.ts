@@ -2,7 +2,13 @@
 // revocation index forgetting what no token can carry any more, key rotation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../src/domain/clock.ts';
-import { createAppAndUser, login, startTestServer, TEST_SETTINGS, type TestServer } from './helpers/server.ts';
+import {
+  createAppAndUser,
+  login,
+  startTestServer,
+  TEST_SETTINGS,
+  type TestServer,
+} from './helpers/server.ts';
 
 describe('session lifecycle on a manual clock', () => {
   const clock = createManualClock(Date.now());
@@ -53,7 +59,11 @@ describe('session lifecycle on a manual clock', () => {
 
   it('the revocation index forgets an id once every token that could carry it has expired', async () => {
     const { token } = await login(server, app.id, user.username, user.password);
-    await server.app.inject({ method: 'POST', url: '/api/v2/logout', headers: { authorization: `Bearer ${token}` } });
+    await server.app.inject({
+      method: 'POST',
+      url: '/api/v2/logout',
+      headers: { authorization: `Bearer ${token}` },
+    });
     const size = server.services.index.size;
     clock.advance(TEST_SETTINGS.accessTokenTTL * 1000 - 1000);
     server.services.index.sweep(clock.now());
@@ -77,7 +87,9 @@ describe('session lifecycle on a manual clock', () => {
     expect((await me(before.token)).statusCode).toBe(200);
     expect((await me(after.token)).statusCode).toBe(200);
     const jwks = (await server.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json();
-    expect(jwks.keys.map((k: { kid: string }) => k.kid)).toEqual(expect.arrayContaining([rotated.kid, rotated.retired]));
+    expect(jwks.keys.map((k: { kid: string }) => k.kid)).toEqual(
+      expect.arrayContaining([rotated.kid, rotated.retired]),
+    );
     expect(JSON.stringify(jwks)).not.toMatch(/"d"|"p"|"q"/);
   });
 });

@@ -10,8 +10,8 @@ export interface SqlDriver {
   query: Query;
   /** Runs `work` in one transaction; no other statement of this process interleaves with it. */
   transaction<T>(work: (query: Query) => Promise<T>): Promise<T>;
-  /** SQL that yields the rows of a list parameter, for `x IN (…)`. */
-  list(placeholder: string): string;
+  /** SQL for "column is one of the values of this list parameter". */
+  inList(column: string, placeholder: string): string;
   /** The value to bind for a list parameter. */
   listParam(values: readonly string[]): unknown;
   /** The name of the unique index a write violated, or null when `error` is something else. */

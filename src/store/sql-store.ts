@@ -24,7 +24,7 @@ import {
   withApps,
 } from './rows.ts';
 import type { Query, SqlDriver } from './sql-driver.ts';
-import type { CreateResult, EndedAppSession, EndMeta, EndOutcome, EndSelector, Store } from './store.ts';
+import type { CreateResult, EndMeta, EndOutcome, EndSelector, Store } from './store.ts';
 
 const placeholders = (count: number, from = 1) =>
   Array.from({ length: count }, (_, i) => `$${i + from}`).join(', ');
@@ -51,7 +51,7 @@ export function createSqlStore(db: SqlDriver): Store {
   async function appSessionsOf(q: Query, poolId: string, sessionIds: string[], liveOnly: boolean) {
     if (sessionIds.length === 0) return [];
     const rows = await q(
-      `${APP_SESSION_SELECT} WHERE pool_id = $1 AND session_id IN (${db.list('$2')})${liveOnly ? ' AND ended_at IS NULL' : ''} ORDER BY created_at`,
+      `${APP_SESSION_SELECT} WHERE pool_id = $1 AND ${db.inList('session_id', '$2')}${liveOnly ? ' AND ended_at IS NULL' : ''} ORDER BY created_at`,
       [poolId, db.listParam(sessionIds)],
     );
     return rows.map(toAppSession);
@@ -60,14 +60,30 @@ export function createSqlStore(db: SqlDriver): Store {
   async function end(selector: EndSelector, meta: EndMeta): Promise<EndOutcome> {
     return db.transaction(async (q) => {
       const { poolId } = selector;
-      const set = 'ended_at = $1, end_reason = $2';
-      let sessions: { id: string; userId: string }[] = [];
-      let appRows: Record<string, unknown>[];
+      const nothing: EndOutcome = { revoked: [], sessions: 0, appSessions: 0, deliveries: 0, record: null };
+      const notifying = new Set(
+        (
+          await q(
+            'SELECT id FROM apps WHERE pool_id = $1 AND backchannel_logout_uri IS NOT NULL AND deleted_at IS NULL',
+            [poolId],
+          )
+        ).map((r) => r.id as string),
+      );
+      const delivery = `INSERT INTO logout_deliveries
+             (id, pool_id, app_id, session_id, user_id, end_id, status, attempts, next_attempt_at, created_at)
+           SELECT a.id, a.pool_id, a.app_id, a.session_id, a.user_id, CAST($1 AS TEXT), 'pending', 0,
+                  CAST($2 AS BIGINT), CAST($2 AS BIGINT)
+           FROM app_sessions a JOIN apps p ON p.id = a.app_id AND p.pool_id = a.pool_id
+           WHERE a.pool_id = $3 AND p.backchannel_logout_uri IS NOT NULL AND p.deleted_at IS NULL`;
+
+      let revoked: string[];
+      let sessions: number;
+      const perApp = new Map<string, number>();
       if (selector.scope === 'sessions' || selector.scope === 'users') {
+        // Whole sessions: one UPDATE of the sessions; their live app sessions end with them
+        // without being rewritten (an app session is live only while its session is).
         const where =
-          selector.scope === 'sessions'
-            ? `id IN (${db.list('$4')})`
-            : `user_id IN (${db.list('$4')}) AND id <> $5`;
+          selector.scope === 'sessions' ? db.inList('id', '$4') : `${db.inList('user_id', '$4')} AND id <> $5`;
         const params: unknown[] = [
           meta.at,
           meta.reason,
@@ -75,27 +91,40 @@ export function createSqlStore(db: SqlDriver): Store {
           db.listParam(selector.scope === 'sessions' ? selector.sessionIds : selector.userIds),
         ];
         if (selector.scope === 'users') params.push(selector.exceptSessionId ?? '');
-        const ended = await q(
-          `UPDATE sessions SET ${set} WHERE pool_id = $3 AND ended_at IS NULL AND ${where} RETURNING id, user_id`,
-          params,
-        );
-        sessions = ended.map((r) => ({ id: r.id as string, userId: r.user_id as string }));
-        appRows =
-          sessions.length === 0
-            ? []
-            : await q(
-                `UPDATE app_sessions SET ${set} WHERE pool_id = $3 AND ended_at IS NULL AND session_id IN (${db.list('$4')})
-                 RETURNING id, session_id, app_id, user_id`,
-                [meta.at, meta.reason, poolId, db.listParam(sessions.map((s) => s.id))],
-              );
+        revoked = (
+          await q(
+            `UPDATE sessions SET ended_at = $1, end_reason = $2
+             WHERE pool_id = $3 AND ended_at IS NULL AND ${where} RETURNING id`,
+            params,
+          )
+        ).map((r) => r.id as string);
+        if (revoked.length === 0) return nothing;
+        sessions = revoked.length;
+        const ended = db.listParam(revoked);
+        for (const r of await q(
+          `SELECT app_id, count(*) AS n FROM app_sessions
+           WHERE pool_id = $1 AND ended_at IS NULL AND ${db.inList('session_id', '$2')} GROUP BY app_id`,
+          [poolId, ended],
+        )) {
+          perApp.set(r.app_id as string, Number(r.n));
+        }
+        if ([...perApp.keys()].some((app) => notifying.has(app))) {
+          await q(`${delivery} AND a.ended_at IS NULL AND ${db.inList('a.session_id', '$4')}`, [
+            meta.recordId,
+            meta.at,
+            poolId,
+            ended,
+          ]);
+        }
       } else {
+        // One app's part of live sessions; the sessions and their other apps go on.
         const where =
-          selector.scope === 'app-users'
-            ? `user_id IN (${db.list('$5')})`
-            : `session_id IN (${db.list('$5')})`;
-        appRows = await q(
-          `UPDATE app_sessions SET ${set} WHERE pool_id = $3 AND app_id = $4 AND ended_at IS NULL AND ${where}
-           RETURNING id, session_id, app_id, user_id`,
+          selector.scope === 'app-users' ? db.inList('user_id', '$5') : db.inList('session_id', '$5');
+        const rows = await q(
+          `UPDATE app_sessions SET ended_at = $1, end_reason = $2
+           WHERE pool_id = $3 AND app_id = $4 AND ended_at IS NULL AND ${where}
+             AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = app_sessions.session_id AND s.ended_at IS NULL)
+           RETURNING id, session_id`,
           [
             meta.at,
             meta.reason,
@@ -104,49 +133,40 @@ export function createSqlStore(db: SqlDriver): Store {
             db.listParam(selector.scope === 'app-users' ? selector.userIds : selector.sessionIds),
           ],
         );
-      }
-      const appSessions: EndedAppSession[] = appRows.map((r) => ({
-        id: r.id as string,
-        sessionId: r.session_id as string,
-        appId: r.app_id as string,
-        userId: r.user_id as string,
-      }));
-      if (sessions.length === 0 && appSessions.length === 0) {
-        return { sessions, appSessions, deliveries: 0, record: null };
+        if (rows.length === 0) return nothing;
+        revoked = rows.map((r) => r.id as string);
+        sessions = new Set(rows.map((r) => r.session_id as string)).size;
+        perApp.set(selector.appId, rows.length);
+        if (notifying.has(selector.appId)) {
+          await q(`${delivery} AND ${db.inList('a.id', '$4')}`, [
+            meta.recordId,
+            meta.at,
+            poolId,
+            db.listParam(revoked),
+          ]);
+        }
       }
 
-      // The outbox: one delivery per ended app session whose app listens for back-channel logout.
+      let appSessions = 0;
       let deliveries = 0;
-      if (appSessions.length > 0) {
-        const queued = await q(
-          `INSERT INTO logout_deliveries
-             (id, pool_id, app_id, session_id, user_id, end_id, status, attempts, next_attempt_at, created_at)
-           SELECT a.id, a.pool_id, a.app_id, a.session_id, a.user_id, CAST($1 AS TEXT), 'pending', 0,
-                  CAST($2 AS BIGINT), CAST($2 AS BIGINT)
-           FROM app_sessions a JOIN apps p ON p.id = a.app_id AND p.pool_id = a.pool_id
-           WHERE a.pool_id = $3 AND a.id IN (${db.list('$4')})
-             AND p.backchannel_logout_uri IS NOT NULL AND p.deleted_at IS NULL
-           RETURNING id`,
-          [meta.recordId, meta.at, poolId, db.listParam(appSessions.map((a) => a.id))],
-        );
-        deliveries = queued.length;
+      for (const [app, n] of perApp) {
+        appSessions += n;
+        if (notifying.has(app)) deliveries += n;
       }
-
-      const apps = [...new Set(appSessions.map((a) => a.appId))].sort();
-      const touched = new Set([...sessions.map((s) => s.id), ...appSessions.map((a) => a.sessionId)]);
+      const apps = [...perApp.keys()].sort();
       const record: SessionEndRecord = {
         id: meta.recordId,
         poolId,
         at: meta.at,
         reason: meta.reason,
         actor: meta.actor,
-        sessions: touched.size,
-        appSessions: appSessions.length,
+        sessions,
+        appSessions,
         apps,
       };
       await q(
-        `INSERT INTO session_ends (id, pool_id, at, reason, actor_type, actor_id, sessions, app_sessions, apps)
-         VALUES (${placeholders(9)})`,
+        `INSERT INTO session_ends (id, pool_id, at, reason, actor_type, actor_id, sessions, app_sessions, apps, revoked)
+         VALUES (${placeholders(10)})`,
         [
           record.id,
           poolId,
@@ -157,9 +177,10 @@ export function createSqlStore(db: SqlDriver): Store {
           record.sessions,
           record.appSessions,
           JSON.stringify(apps),
+          JSON.stringify(revoked),
         ],
       );
-      return { sessions, appSessions, deliveries, record };
+      return { revoked, sessions, appSessions, deliveries, record };
     });
   }
 
@@ -333,7 +354,16 @@ export function createSqlStore(db: SqlDriver): Store {
           (await db.query(`${SESSION_SELECT} WHERE pool_id = $1 AND id = $2`, [poolId, id])).map(toSession),
         );
         if (!session) return null;
-        return { ...session, apps: await appSessionsOf(db.query, poolId, [id], false) };
+        const apps = await appSessionsOf(db.query, poolId, [id], false);
+        // App sessions end with their session even though their rows are not rewritten.
+        return {
+          ...session,
+          apps: apps.map((a) =>
+            a.endedAt === null && session.endedAt !== null
+              ? { ...a, endedAt: session.endedAt, endReason: session.endReason }
+              : a,
+          ),
+        };
       },
       listOfUser: async (poolId, userId, now) => {
         const sessions = (
@@ -363,8 +393,10 @@ export function createSqlStore(db: SqlDriver): Store {
         ),
       touch: async (poolId, sessionId, appSessionId, at, idleExpiresAt) => {
         await db.query(
-          `UPDATE sessions SET last_active_at = $3, idle_expires_at = $4
-           WHERE pool_id = $1 AND id = $2 AND ended_at IS NULL AND last_active_at < $3`,
+          // Never past the absolute expiry, and never reviving a session already idle-expired.
+          `UPDATE sessions SET last_active_at = $3,
+             idle_expires_at = CASE WHEN $4 < expires_at THEN $4 ELSE expires_at END
+           WHERE pool_id = $1 AND id = $2 AND ended_at IS NULL AND last_active_at < $3 AND idle_expires_at > $3`,
           [poolId, sessionId, at, idleExpiresAt],
         );
         if (appSessionId !== null) {
@@ -376,14 +408,14 @@ export function createSqlStore(db: SqlDriver): Store {
         }
       },
       end,
-      listEndedSince: async (since) =>
-        (
-          await db.query(
-            `SELECT id, ended_at FROM sessions WHERE ended_at >= $1
-             UNION ALL SELECT id, ended_at FROM app_sessions WHERE ended_at >= $1`,
-            [since],
-          )
-        ).map((r) => ({ id: r.id as string, endedAt: Number(r.ended_at) })),
+      listEndedSince: async (since) => {
+        const revoked: { id: string; endedAt: number }[] = [];
+        for (const r of await db.query('SELECT at, revoked FROM session_ends WHERE at >= $1', [since])) {
+          const endedAt = Number(r.at);
+          for (const id of JSON.parse(r.revoked as string) as string[]) revoked.push({ id, endedAt });
+        }
+        return revoked;
+      },
       listLiveIds: async (poolId, appId, limit) =>
         (appId === null
           ? await db.query(
@@ -391,17 +423,19 @@ export function createSqlStore(db: SqlDriver): Store {
               [poolId, limit],
             )
           : await db.query(
-              `SELECT DISTINCT session_id AS id FROM app_sessions
-               WHERE pool_id = $1 AND app_id = $2 AND ended_at IS NULL ORDER BY session_id LIMIT $3`,
+              `SELECT DISTINCT a.session_id AS id FROM app_sessions a JOIN sessions s ON s.id = a.session_id
+               WHERE a.pool_id = $1 AND a.app_id = $2 AND a.ended_at IS NULL AND s.ended_at IS NULL
+               ORDER BY a.session_id LIMIT $3`,
               [poolId, appId, limit],
             )
         ).map((r) => r.id as string),
-      listExpired: async (now, limit) =>
+      listExpired: async (since, now, limit) =>
         (
           await db.query(
             `SELECT id, pool_id FROM sessions
-             WHERE ended_at IS NULL AND (idle_expires_at <= $1 OR expires_at <= $1) ORDER BY id LIMIT $2`,
-            [now, limit],
+             WHERE idle_expires_at > $1 AND idle_expires_at <= $2 AND ended_at IS NULL
+             ORDER BY idle_expires_at, id LIMIT $3`,
+            [since, now, limit],
           )
         ).map((r) => ({ id: r.id as string, poolId: r.pool_id as string })),
     },

@@ -31,21 +31,19 @@ export interface EndMeta {
   recordId: string;
 }
 
-export interface EndedAppSession {
-  id: string;
-  sessionId: string;
-  appId: string;
-  userId: string;
-}
-
 export interface EndOutcome {
-  /** Sessions ended whole. */
-  sessions: { id: string; userId: string }[];
-  /** Every app session ended, including those of the sessions ended whole. */
-  appSessions: EndedAppSession[];
+  /**
+   * What every node adds to its revocation index: the ids of the sessions ended whole, or of
+   * the app sessions ended for an app-scoped selector.
+   */
+  revoked: string[];
+  /** Sessions touched: ended whole, or ended in the app. */
+  sessions: number;
+  /** App sessions that ended with them (an app session of an ended session ends with it). */
+  appSessions: number;
   /** Back-channel logout deliveries queued in the same transaction. */
   deliveries: number;
-  /** The audit record, or null when nothing matched (nothing is written then). */
+  /** The audit record, or null when nothing was live (nothing is written then). */
   record: SessionEndRecord | null;
 }
 
@@ -129,17 +127,17 @@ export interface Store {
       idleExpiresAt: number,
     ): Promise<void>;
     /**
-     * The session core's write. In one transaction: marks the selected live sessions and app
-     * sessions ended, queues one back-channel delivery per ended app session whose app has a
-     * back-channel URI, and writes the audit record.
+     * The session core's write. In one transaction: marks the selected live sessions (or app
+     * sessions) ended, queues one back-channel delivery per app session ending with them whose
+     * app has a back-channel URI, and writes the audit record with the revoked ids.
      */
     end(selector: EndSelector, meta: EndMeta): Promise<EndOutcome>;
-    /** Ids of sessions and app sessions ended at or after `since`: what the revocation index holds. */
+    /** Ids revoked by ends recorded at or after `since`: what the revocation index holds. */
     listEndedSince(since: number): Promise<{ id: string; endedAt: number }[]>;
     /** Ids of live sessions of a pool, or of live sessions signed in to one app: bulk ends page through these. */
     listLiveIds(poolId: string, appId: string | null, limit: number): Promise<string[]>;
-    /** Live sessions past their idle or absolute expiry. */
-    listExpired(now: number, limit: number): Promise<{ id: string; poolId: string }[]>;
+    /** Live sessions whose (idle or absolute) expiry fell in (since, now]. */
+    listExpired(since: number, now: number, limit: number): Promise<{ id: string; poolId: string }[]>;
   };
 
   audit: {

@@ -22,7 +22,9 @@ export function defineStoreContract(
     beforeAll(async () => {
       ({ store, cleanup } = await open());
       for (const id of [P, Q]) {
-        expect(await store.pools.create({ id, name: id, secretHash: hashSecret('s'), createdAt: T0 })).toEqual({
+        expect(
+          await store.pools.create({ id, name: id, secretHash: hashSecret('s'), createdAt: T0 }),
+        ).toEqual({
           ok: true,
         });
       }
@@ -108,10 +110,14 @@ export function defineStoreContract(
     it('admins: create, find by email, count', async () => {
       const before = await store.admins.count();
       const email = `${newId()}@example.com`;
-      expect(await store.admins.create({ id: newId(), email, passwordHash: 'h', createdAt: T0 })).toEqual({ ok: true });
+      expect(await store.admins.create({ id: newId(), email, passwordHash: 'h', createdAt: T0 })).toEqual({
+        ok: true,
+      });
       expect(await store.admins.findByEmail(email)).toMatchObject({ email, passwordHash: 'h' });
       expect(await store.admins.count()).toBe(before + 1);
-      expect((await store.admins.create({ id: newId(), email, passwordHash: 'h', createdAt: T0 })).ok).toBe(false);
+      expect((await store.admins.create({ id: newId(), email, passwordHash: 'h', createdAt: T0 })).ok).toBe(
+        false,
+      );
     });
 
     it('apps: every read and write is scoped by pool', async () => {
@@ -144,7 +150,10 @@ export function defineStoreContract(
     it('users: unique username and email within a pool, not across pools; lookup by account', async () => {
       const u = user(P, { username: 'alice', email: 'alice@example.com' });
       expect(await store.users.create(u)).toEqual({ ok: true });
-      expect(await store.users.create(user(P, { username: 'alice' }))).toEqual({ ok: false, conflict: 'username' });
+      expect(await store.users.create(user(P, { username: 'alice' }))).toEqual({
+        ok: false,
+        conflict: 'username',
+      });
       expect(await store.users.create(user(P, { email: 'alice@example.com' }))).toEqual({
         ok: false,
         conflict: 'email',
@@ -213,12 +222,10 @@ export function defineStoreContract(
       await store.apps.create(without);
       const u = user(P);
       await store.users.create(u);
-      const { session: s, apps } = await session(P, u.id, [withBc.id, without.id]);
+      const { session: s } = await session(P, u.id, [withBc.id, without.id]);
       const m = meta(T0 + 100);
       const outcome = await store.sessions.end({ scope: 'sessions', poolId: P, sessionIds: [s.id] }, m);
-      expect(outcome.sessions).toEqual([{ id: s.id, userId: u.id }]);
-      expect(outcome.appSessions.map((a) => a.id).sort()).toEqual(apps.map((a) => a.id).sort());
-      expect(outcome.deliveries).toBe(1);
+      expect(outcome).toMatchObject({ revoked: [s.id], sessions: 1, appSessions: 2, deliveries: 1 });
       expect(outcome.record).toMatchObject({
         id: m.recordId,
         poolId: P,
@@ -235,11 +242,14 @@ export function defineStoreContract(
       expect(await store.sessions.findBySecretHash(s.secretHash, T0 + 101)).toBeNull();
 
       // Ending again is a no-op: nothing written, no second audit record.
-      const again = await store.sessions.end({ scope: 'sessions', poolId: P, sessionIds: [s.id] }, meta(T0 + 200));
-      expect(again).toEqual({ sessions: [], appSessions: [], deliveries: 0, record: null });
+      const again = await store.sessions.end(
+        { scope: 'sessions', poolId: P, sessionIds: [s.id] },
+        meta(T0 + 200),
+      );
+      expect(again).toEqual({ revoked: [], sessions: 0, appSessions: 0, deliveries: 0, record: null });
 
-      const ids = (await store.sessions.listEndedSince(T0 + 100)).map((r) => r.id);
-      expect(ids).toEqual(expect.arrayContaining([s.id, ...apps.map((a) => a.id)]));
+      const revoked = await store.sessions.listEndedSince(T0 + 100);
+      expect(revoked).toContainEqual({ id: s.id, endedAt: T0 + 100 });
       expect((await store.sessions.listEndedSince(T0 + 101)).map((r) => r.id)).not.toContain(s.id);
     });
 
@@ -255,11 +265,17 @@ export function defineStoreContract(
         { scope: 'users', poolId: P, userIds: [u.id, 'unknown-user'], exceptSessionId: keep.session.id },
         meta(T0 + 300),
       );
-      expect(outcome.sessions.map((s) => s.id).sort()).toEqual([drop1.session.id, drop2.session.id].sort());
-      expect((await store.sessions.listOfUser(P, u.id, T0 + 301)).map((s) => s.id)).toEqual([keep.session.id]);
+      expect(outcome.revoked.sort()).toEqual([drop1.session.id, drop2.session.id].sort());
+      expect(outcome).toMatchObject({ sessions: 2, appSessions: 1, deliveries: 0 });
+      expect((await store.sessions.listOfUser(P, u.id, T0 + 301)).map((s) => s.id)).toEqual([
+        keep.session.id,
+      ]);
 
       // The same user id named under another pool ends nothing.
-      const foreign = await store.sessions.end({ scope: 'users', poolId: Q, userIds: [u.id] }, meta(T0 + 301));
+      const foreign = await store.sessions.end(
+        { scope: 'users', poolId: Q, userIds: [u.id] },
+        meta(T0 + 301),
+      );
       expect(foreign.record).toBeNull();
       const foreignSid = await store.sessions.end(
         { scope: 'sessions', poolId: Q, sessionIds: [keep.session.id] },
@@ -284,10 +300,13 @@ export function defineStoreContract(
         { scope: 'app-users', poolId: P, appId: a.id, userIds: [u.id] },
         meta(T0 + 400, 'admin_kick'),
       );
-      expect(kicked.sessions).toEqual([]);
-      expect(kicked.appSessions).toEqual([{ id: su.apps[0]!.id, sessionId: su.session.id, appId: a.id, userId: u.id }]);
-      expect(kicked.deliveries).toBe(1);
-      expect(kicked.record).toMatchObject({ reason: 'admin_kick', sessions: 1, appSessions: 1, apps: [a.id] });
+      expect(kicked).toMatchObject({ revoked: [su.apps[0]!.id], sessions: 1, appSessions: 1, deliveries: 1 });
+      expect(kicked.record).toMatchObject({
+        reason: 'admin_kick',
+        sessions: 1,
+        appSessions: 1,
+        apps: [a.id],
+      });
       const after = await store.sessions.get(P, su.session.id);
       expect(after?.endedAt).toBeNull();
       expect(after?.apps.find((x) => x.appId === a.id)?.endedAt).toBe(T0 + 400);
@@ -302,19 +321,37 @@ export function defineStoreContract(
         { scope: 'app-sessions', poolId: P, appId: b.id, sessionIds: [su.session.id, sv.session.id] },
         meta(T0 + 500, 'admin_kick'),
       );
-      expect(bulk.appSessions.map((x) => x.appId)).toEqual([b.id, b.id]);
+      expect(bulk.revoked.sort()).toEqual([su.apps[1]!.id, sv.apps[1]!.id].sort());
+      expect(bulk).toMatchObject({ sessions: 2, appSessions: 2, deliveries: 2 });
       expect(await store.sessions.listLiveIds(P, b.id, 100)).not.toContain(sv.session.id);
+
+      // App sessions end with their session: a later app kick finds nothing to end or notify.
+      await store.sessions.end({ scope: 'sessions', poolId: P, sessionIds: [sv.session.id] }, meta(T0 + 600));
+      expect((await store.sessions.get(P, sv.session.id))?.apps.every((x) => x.endedAt !== null)).toBe(true);
+      const late = await store.sessions.end(
+        { scope: 'app-users', poolId: P, appId: a.id, userIds: [v.id] },
+        meta(T0 + 700, 'admin_kick'),
+      );
+      expect(late.record).toBeNull();
+      expect(await store.sessions.listLiveIds(P, a.id, 100)).not.toContain(sv.session.id);
     });
 
     it('lists expired sessions, and records newest-first audit pages per pool', async () => {
       const u = user(Q);
       await store.users.create(u);
       const old = await session(Q, u.id, [], T0 - 10 * 3_600_000);
-      const expired = await store.sessions.listExpired(T0, 100);
+      const expired = await store.sessions.listExpired(T0 - 86_400_000, T0, 100);
       expect(expired).toContainEqual({ id: old.session.id, poolId: Q });
+      expect(await store.sessions.listExpired(T0 - 1000, T0, 100)).not.toContainEqual({
+        id: old.session.id,
+        poolId: Q,
+      });
       for (let i = 0; i < 3; i++) {
         const s = await session(Q, u.id, []);
-        await store.sessions.end({ scope: 'sessions', poolId: Q, sessionIds: [s.session.id] }, meta(T0 + 1000 + i));
+        await store.sessions.end(
+          { scope: 'sessions', poolId: Q, sessionIds: [s.session.id] },
+          meta(T0 + 1000 + i),
+        );
       }
       const page = await store.audit.listSessionEnds(Q, 0, 2);
       expect(page.totalCount).toBe(3);

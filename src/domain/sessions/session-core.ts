@@ -43,10 +43,7 @@ export function createSessionCore(deps: SessionCoreDeps): SessionCore {
 
       // Whole sessions are revoked by session id; an app-scoped end by app-session id, so the
       // user's tokens for the other apps of the same session keep working.
-      const revoked =
-        selector.scope === 'sessions' || selector.scope === 'users'
-          ? outcome.sessions.map((s) => s.id)
-          : outcome.appSessions.map((a) => a.id);
+      const { revoked } = outcome;
       index.add(revoked, at);
 
       const event: SessionEndedEvent = {

@@ -56,7 +56,7 @@ export function createPostgresDriver(connectionString: string, options: Postgres
     kind: 'postgres',
     query,
     transaction,
-    list: (p) => `SELECT unnest(${p}::text[])`,
+    inList: (column, p) => `${column} = ANY(${p}::text[])`,
     listParam: (values) => values,
     uniqueViolation(error) {
       const e = error as { code?: string; constraint?: string };

@@ -74,7 +74,7 @@ export function createSqliteDriver(file: string): SqlDriver {
     kind: 'sqlite',
     query,
     transaction,
-    list: (p) => `SELECT value FROM json_each(${p})`,
+    inList: (column, p) => `${column} IN (SELECT value FROM json_each(${p}))`,
     listParam: (values) => JSON.stringify(values),
     uniqueViolation(error) {
       const e = error as { errcode?: number; message?: string };

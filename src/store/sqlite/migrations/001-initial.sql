@@ -67,11 +67,15 @@ CREATE TABLE sessions (
   ended_at INTEGER,
   end_reason TEXT
 );
-CREATE INDEX sessions_live_user ON sessions (pool_id, user_id) WHERE ended_at IS NULL;
-CREATE INDEX sessions_ended ON sessions (ended_at) WHERE ended_at IS NOT NULL;
-CREATE INDEX sessions_idle_expiry ON sessions (idle_expires_at) WHERE ended_at IS NULL;
-CREATE INDEX sessions_expiry ON sessions (expires_at) WHERE ended_at IS NULL;
+-- Ending a session writes only ended_at and end_reason, which no index covers (not even in a
+-- partial index's predicate): a bulk end of tens of thousands of rows then rewrites no index
+-- entry (PostgreSQL does heap-only updates). idle_expires_at is kept at or before expires_at,
+-- so that one index finds every expired session; the sweeper reads it by time window.
+CREATE INDEX sessions_user ON sessions (pool_id, user_id);
+CREATE INDEX sessions_idle_expiry ON sessions (idle_expires_at);
 
+-- An app session is live while it and its session are both live: ending a whole session
+-- does not rewrite its app sessions; ended_at here records an end of this app only (a kick).
 CREATE TABLE app_sessions (
   id TEXT PRIMARY KEY,
   session_id TEXT NOT NULL REFERENCES sessions(id),
@@ -85,7 +89,6 @@ CREATE TABLE app_sessions (
 );
 CREATE INDEX app_sessions_session ON app_sessions (session_id);
 CREATE INDEX app_sessions_live_app_user ON app_sessions (pool_id, app_id, user_id) WHERE ended_at IS NULL;
-CREATE INDEX app_sessions_ended ON app_sessions (ended_at) WHERE ended_at IS NOT NULL;
 
 CREATE TABLE session_ends (
   id TEXT PRIMARY KEY,
@@ -96,9 +99,13 @@ CREATE TABLE session_ends (
   actor_id TEXT,
   sessions INTEGER NOT NULL,
   app_sessions INTEGER NOT NULL,
-  apps TEXT NOT NULL
+  apps TEXT NOT NULL,
+  -- JSON array of the ids every node adds to its revocation index: session ids for
+  -- whole-session ends, app-session ids for ends in one app. Nodes poll this.
+  revoked TEXT NOT NULL
 );
 CREATE INDEX session_ends_pool_at ON session_ends (pool_id, at DESC);
+CREATE INDEX session_ends_at ON session_ends (at);
 
 -- The back-channel logout outbox: one row per ended app session whose app has a
 -- back-channel URI, written in the transaction that ends it. Its id is the app session's.
