@@ -6,8 +6,8 @@
 import { verify as cryptoVerify } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createManualClock } from '../src/domain/clock.ts';
-import { createKeyRing, generateSigningKey } from '../src/domain/tokens/key-ring.ts';
 import { verifyJWT } from '../src/domain/tokens/jwt.ts';
+import { createKeyRing, generateSigningKey } from '../src/domain/tokens/key-ring.ts';
 import { createRevocationIndex } from '../src/domain/tokens/revocation-index.ts';
 import { createTokenService } from '../src/domain/tokens/tokens.ts';
 import { median, opsPerSecond, printTable } from './measure.ts';

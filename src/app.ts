@@ -11,7 +11,9 @@ import { managementTokenRoutes } from './http/api/management-token.ts';
 import { userRoutes } from './http/api/users.ts';
 import { kontenbaseRoutes } from './http/compat/kontenbase.ts';
 import type { App, HttpContext } from './http/context.ts';
+import { ErrorBody } from './http/envelope.ts';
 import { apiErrorHandler } from './http/errors.ts';
+import { SESSION_COOKIE } from './http/session-cookie.ts';
 import { systemRoutes } from './http/system.ts';
 
 export interface AppOptions {
@@ -59,9 +61,28 @@ export async function buildApp(options: AppOptions): Promise<App> {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
           poolId: { type: 'apiKey', in: 'header', name: 'x-authing-userpool-id' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
         },
       },
     },
+  });
+
+  // Document, per route, who may call it and the error body it answers with.
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as
+      | { tags?: string[]; security?: unknown; response?: Record<string, unknown>; hide?: boolean }
+      | undefined;
+    if (!schema || schema.hide) return;
+    const tags = schema.tags ?? [];
+    if (tags.includes('management') && !route.url.startsWith('/api/v2/userpools/accessToken')) {
+      schema.security ??= [{ bearer: [], poolId: [] }];
+    } else if (tags.includes('end user') && route.url !== '/api/v2/login/account') {
+      schema.security ??= [{ bearer: [] }, { sessionCookie: [] }];
+    }
+    if (route.url.startsWith('/api/') && schema.response) {
+      schema.response['4xx'] ??= ErrorBody;
+      schema.response['5xx'] ??= ErrorBody;
+    }
   });
 
   app.setErrorHandler(apiErrorHandler);

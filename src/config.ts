@@ -24,6 +24,8 @@ export interface Config {
   /** A session ends this long after sign-in whatever its activity, seconds. */
   sessionAbsoluteTTL: number;
   logLevel: string;
+  /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run). */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -98,6 +100,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (sessionAbsoluteTTL < sessionIdleTTL) {
     throw new ConfigError('SIGNOFF_SESSION_TTL must not be shorter than SIGNOFF_SESSION_IDLE_TTL');
   }
+  const trustProxy = read(env, 'SIGNOFF_TRUST_PROXY') ?? 'false';
+  if (trustProxy !== 'true' && trustProxy !== 'false') {
+    throw new ConfigError(`SIGNOFF_TRUST_PROXY must be true or false, got "${trustProxy}"`);
+  }
   return {
     port,
     host,
@@ -111,5 +117,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     sessionIdleTTL,
     sessionAbsoluteTTL,
     logLevel,
+    trustProxy: trustProxy === 'true',
   };
 }

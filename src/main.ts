@@ -1,5 +1,4 @@
 // Process entry: config → store → bus → services → bootstrap → app → listen.
-import pino from 'pino';
 import { buildApp } from './app.ts';
 import type { Bus } from './bus/bus.ts';
 import { createMemoryBus } from './bus/memory-bus.ts';
@@ -8,6 +7,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { bootstrap, describeBootstrap } from './domain/bootstrap.ts';
 import { systemClock } from './domain/clock.ts';
 import { createServices } from './domain/services.ts';
+import { createLogger } from './logger.ts';
 import { openStore } from './store/open-store.ts';
 
 async function main() {
@@ -21,7 +21,7 @@ async function main() {
     }
     throw error;
   }
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel);
   const store = await openStore(config);
   const onBusError = (error: unknown) => log.error({ err: error }, 'event bus error');
   const bus: Bus = config.redisUrl
@@ -33,7 +33,7 @@ async function main() {
   const banner = describeBootstrap(report);
   if (banner) process.stdout.write(`${banner}\n`);
 
-  const app = await buildApp({ services, logger: log });
+  const app = await buildApp({ services, logger: log, trustProxy: config.trustProxy });
   await app.listen({ port: config.port, host: config.host });
   log.info(
     { url: config.publicUrl, store: store.kind, bus: bus.kind, pool: services.defaultPoolId() },

@@ -297,8 +297,10 @@ describe('signoff CLI on a running server’s store', () => {
     expect((await me(gone.token)).statusCode).toBe(401);
     expect((await me(kept.token)).statusCode).toBe(200);
 
-    const again = await signoffJSON('sessions', 'end', '--sid', sid);
-    expect(again.ended).toBe(0);
+    // An ended session is no longer there to end.
+    const again = await signoff('sessions', 'end', '--sid', sid);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`session "${sid}" not found`);
   });
 
   it('says what was not found with exit 1', async () => {

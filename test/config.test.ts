@@ -30,6 +30,7 @@ describe('configuration', () => {
     [{ SIGNOFF_ADMIN_EMAIL: 'not-an-email' }, 'SIGNOFF_ADMIN_EMAIL'],
     [{ SIGNOFF_ADMIN_PASSWORD: 'short' }, 'SIGNOFF_ADMIN_PASSWORD'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ SIGNOFF_TRUST_PROXY: 'yes' }, 'SIGNOFF_TRUST_PROXY'],
     [{ SIGNOFF_SESSION_TTL: '60', SIGNOFF_SESSION_IDLE_TTL: '120' }, 'SIGNOFF_SESSION_TTL'],
   ])('refuses %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -150,8 +150,9 @@ describe('SDK against a real server', () => {
       expect((await laptop.getCurrentUser()).id).toBe(user.id);
       expect(await management.users.listSessions(user.id)).toHaveLength(1);
 
-      // Ending it again is harmless: nothing left to end.
-      expect(await management.sessions.end(phoneSession!.sid)).toMatchObject({ ended: 0 });
+      // Ending it again: it is no longer a live session, like one that never was.
+      const again = await rejection(management.sessions.end(phoneSession!.sid));
+      expect(again).toMatchObject({ status: 404, code: SignoffErrorCode.SESSION_NOT_FOUND });
       const unknown = await rejection(management.sessions.end('no-such-session'));
       expect(unknown).toMatchObject({ status: 404, code: SignoffErrorCode.SESSION_NOT_FOUND });
     });

@@ -24,11 +24,13 @@ async function resolvePool(ctx: CliContext, poolId: string | undefined): Promise
   return pool;
 }
 
-// Without Redis a running server hears nothing from the CLI. Ended sessions still reach it
-// through its store poll, but signing keys are loaded at boot and on a bus event only.
-function noticeKeysNotPropagated(ctx: CliContext, consequence: string) {
+// Without Redis a running server hears nothing from the CLI at once: it reads ended sessions
+// from the store every 2 seconds and signing keys every 10 seconds.
+function noticeKeysNotPropagated(ctx: CliContext, what: string) {
   if (ctx.busKind === 'memory') {
-    ctx.notice(`servers already running without REDIS_URL ${consequence} until they restart`);
+    ctx.notice(
+      `servers already running without REDIS_URL pick up ${what} at their next key reload, within 10 seconds`,
+    );
   }
 }
 
@@ -42,7 +44,7 @@ const presentPool = (pool: Pool, defaultPoolId: string | null) => ({
 export async function createPool(ctx: CliContext, input: { id?: string; name: string; secret?: string }) {
   const created = await ctx.services.pools.create(input);
   if (!created.ok) throw failure(`a user pool with id "${input.id}" already exists`);
-  noticeKeysNotPropagated(ctx, `cannot serve user pool ${created.pool.id}`);
+  noticeKeysNotPropagated(ctx, `user pool ${created.pool.id}`);
   return {
     ...presentPool(created.pool, ctx.services.defaultPoolId()),
     // A secret the operator chose is not echoed back: it is already known, and output is logged.
@@ -156,11 +158,6 @@ export async function endSessions(ctx: CliContext, input: { pool?: string; targe
 export async function rotateKeys(ctx: CliContext, input: { pool?: string }) {
   const pool = await resolvePool(ctx, input.pool);
   const rotated = await ctx.services.pools.rotateKey(pool.id);
-  noticeKeysNotPropagated(
-    ctx,
-    rotated.retired
-      ? `keep signing with the retired key ${rotated.retired}`
-      : `cannot sign for user pool ${pool.id}`,
-  );
+  noticeKeysNotPropagated(ctx, `the new key ${rotated.kid}`);
   return { poolId: pool.id, kid: rotated.kid, retired: rotated.retired };
 }

@@ -35,14 +35,16 @@ export interface ServiceDeps {
   clock: Clock;
   log: Logger;
   settings: DomainSettings;
-  /** How often background work runs (revocation poll, expiry sweep); tests turn it off. */
-  background?: { revocationPollMs: number; expirySweepMs: number } | false;
+  /** How often background work runs (revocation poll, key reload, expiry sweep); tests turn it off. */
+  background?: { revocationPollMs: number; keyReloadMs: number; expirySweepMs: number } | false;
 }
 
 export async function createServices(deps: ServiceDeps) {
   const { store, bus, clock, log, settings } = deps;
-  // A revocation must be remembered as long as a token carrying it may be presented.
-  const retentionMs = Math.max(settings.accessTokenTTL, settings.adminTokenTTL) * 1000;
+  // A revocation must be remembered as long as an access token carrying it may be presented;
+  // a retired key must verify as long as any token it signed (access or admin) may be.
+  const retentionMs = settings.accessTokenTTL * 1000;
+  const keyRetentionMs = Math.max(settings.accessTokenTTL, settings.adminTokenTTL) * 1000;
   const index = createRevocationIndex(retentionMs);
   const keys = createKeyRing();
 
@@ -75,7 +77,7 @@ export async function createServices(deps: ServiceDeps) {
     idleTTL: settings.sessionIdleTTL,
     absoluteTTL: settings.sessionAbsoluteTTL,
   });
-  const poolService = createPoolService({ store, keys, tokens, bus, clock, keyRetentionMs: retentionMs });
+  const poolService = createPoolService({ store, keys, tokens, bus, clock, keyRetentionMs });
   const pools: typeof poolService = {
     ...poolService,
     async create(input) {
@@ -94,7 +96,11 @@ export async function createServices(deps: ServiceDeps) {
     pools.reloadKeys().catch((error: unknown) => log.error({ err: error }, 'reloading signing keys failed'));
   });
 
-  const background = deps.background ?? { revocationPollMs: 2000, expirySweepMs: 60_000 };
+  const background = deps.background ?? {
+    revocationPollMs: 2000,
+    keyReloadMs: 10_000,
+    expirySweepMs: 60_000,
+  };
   const sync = await startRevocationSync({
     store,
     bus,
@@ -113,6 +119,16 @@ export async function createServices(deps: ServiceDeps) {
       }, background.expirySweepMs)
     : null;
   sweeper?.unref();
+  // Keys change rarely and the bus announces it; re-reading them also covers a node that
+  // missed the message (or a CLI rotation without Redis) and drops keys past their use.
+  const keyReloader = background
+    ? setInterval(() => {
+        pools
+          .reloadKeys()
+          .catch((error: unknown) => log.error({ err: error }, 'reloading signing keys failed'));
+      }, background.keyReloadMs)
+    : null;
+  keyReloader?.unref();
 
   return {
     store,
@@ -138,6 +154,7 @@ export async function createServices(deps: ServiceDeps) {
       sync.stop();
       unsubscribeKeys();
       if (sweeper) clearInterval(sweeper);
+      if (keyReloader) clearInterval(keyReloader);
     },
   };
 }

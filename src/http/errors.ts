@@ -40,7 +40,6 @@ export const ERROR_CATALOGUE = [
   { code: 4010, status: 401, meaning: 'Wrong account or password' },
   { code: 4040, status: 404, meaning: 'No such route' },
   { code: 4041, status: 404, meaning: 'Session not found' },
-  { code: 4050, status: 405, meaning: 'Method not allowed' },
   { code: 4090, status: 409, meaning: 'Already exists (username or email taken)' },
   { code: 4130, status: 413, meaning: 'Request body too large' },
   { code: 4150, status: 415, meaning: 'Unsupported content type' },

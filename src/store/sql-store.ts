@@ -83,7 +83,9 @@ export function createSqlStore(db: SqlDriver): Store {
         // Whole sessions: one UPDATE of the sessions; their live app sessions end with them
         // without being rewritten (an app session is live only while its session is).
         const where =
-          selector.scope === 'sessions' ? db.inList('id', '$4') : `${db.inList('user_id', '$4')} AND id <> $5`;
+          selector.scope === 'sessions'
+            ? db.inList('id', '$4')
+            : `${db.inList('user_id', '$4')} AND id <> $5`;
         const params: unknown[] = [
           meta.at,
           meta.reason,

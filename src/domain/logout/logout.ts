@@ -49,7 +49,7 @@ export function createLogoutService(deps: { core: SessionCore; sessions: Session
     /** An administrator ends one session of their pool. */
     async endSessionAsAdmin(poolId: string, sessionId: string, actor: Actor) {
       const session = await sessions.get(poolId, sessionId);
-      if (!session) return null;
+      if (!session || session.endedAt !== null) return null;
       return core.endSessions({ scope: 'sessions', poolId, sessionIds: [sessionId] }, 'admin_logout', actor);
     },
 

@@ -23,7 +23,7 @@ export interface KeyRing {
   get(kid: string): LoadedKey | undefined;
   /** The pool's public keys as a JWK Set. */
   jwks(poolId: string): { keys: JWK[] };
-  /** Replaces the ring's content with these stored keys. */
+  /** Replaces the ring's content with these stored keys (retired ones past their use are left out). */
   replace(keys: SigningKey[]): void;
 }
 
@@ -56,15 +56,20 @@ export function createKeyRing(): KeyRing {
       const nextByKid = new Map<string, LoadedKey>();
       const nextActive = new Map<string, LoadedKey>();
       for (const k of keys) {
-        const loaded: LoadedKey = {
-          kid: k.kid,
-          poolId: k.poolId,
-          publicKey: createPublicKey({ key: k.publicJwk as never, format: 'jwk' }),
-          privateKey: createPrivateKey({ key: k.privateJwk as never, format: 'jwk' }),
-          publicJwk: k.publicJwk as JWK,
-          createdAt: k.createdAt,
-          retiredAt: k.retiredAt,
-        };
+        // Keep the loaded object of an unchanged key: cached verifications are tied to it.
+        const known = byKid.get(k.kid);
+        const loaded: LoadedKey =
+          known && known.retiredAt === k.retiredAt
+            ? known
+            : {
+                kid: k.kid,
+                poolId: k.poolId,
+                publicKey: createPublicKey({ key: k.publicJwk as never, format: 'jwk' }),
+                privateKey: createPrivateKey({ key: k.privateJwk as never, format: 'jwk' }),
+                publicJwk: k.publicJwk as JWK,
+                createdAt: k.createdAt,
+                retiredAt: k.retiredAt,
+              };
         nextByKid.set(k.kid, loaded);
         const current = nextActive.get(k.poolId);
         if (k.retiredAt === null && (!current || current.createdAt <= k.createdAt))

@@ -23,7 +23,10 @@ const LoginData = Type.Object({
   expiresAt: Type.String({ format: 'date-time' }),
 });
 
-const Scope = Type.Union([Type.Literal('local'), Type.Literal('others'), Type.Literal('global')], {
+// An enum rather than a union of literals: its validation error lists the allowed values.
+const Scope = Type.Unsafe<LogoutScope>({
+  type: 'string',
+  enum: ['local', 'others', 'global'],
   description: 'local: this session (default); others: my other sessions; global: all my sessions',
 });
 const LogoutQuery = Type.Object({

@@ -2,7 +2,7 @@
 // Statements run synchronously, so a transaction is made exclusive by a queue: while one is
 // open, every other statement of this process waits for it (otherwise an `await` inside the
 // transaction would let another request's statement run inside it).
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { readMigrations } from '../migrations.ts';
@@ -12,8 +12,10 @@ import type { Query, SqlDriver } from '../sql-driver.ts';
 const MIGRATIONS = path.join(import.meta.dirname, 'migrations');
 
 export function createSqliteDriver(file: string): SqlDriver {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  // The database holds private signing keys: only the server's user may read it.
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const db = new DatabaseSync(file);
+  if (file !== ':memory:') chmodSync(file, 0o600);
   db.exec('PRAGMA journal_mode = WAL');
   // NORMAL in WAL mode survives a process crash (kill -9) without an fsync per commit; only
   // an OS crash or power loss can lose the last commits. See docs/operations.md.
