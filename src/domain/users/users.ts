@@ -12,8 +12,15 @@ export interface UserInput {
   name?: string | null;
 }
 
+// Profiles read on every authenticated request (GET /users/me) are kept a few seconds: a
+// profile change on another node shows after at most this long. Access is not at stake: a
+// deleted or logged-out user's tokens are refused by the revocation check before any read.
+const PROFILE_CACHE_MS = 5000;
+const PROFILE_CACHE_SIZE = 10_000;
+
 export function createUserService(deps: { store: Store; core: SessionCore; clock: Clock }) {
   const { store, core, clock } = deps;
+  const profiles = new Map<string, { user: User; until: number }>();
   return {
     async create(poolId: string, input: UserInput) {
       const now = clock.now();
@@ -35,10 +42,24 @@ export function createUserService(deps: { store: Store; core: SessionCore; clock
 
     get: (poolId: string, userId: string) => store.users.get(poolId, userId),
 
+    /** The user for a request's principal: `get`, through a short-lived cache. */
+    async profile(poolId: string, userId: string): Promise<User | null> {
+      const key = `${poolId}\u0000${userId}`;
+      const now = clock.now();
+      const hit = profiles.get(key);
+      if (hit && hit.until > now) return hit.user;
+      const user = await store.users.get(poolId, userId);
+      if (profiles.size >= PROFILE_CACHE_SIZE) profiles.delete(profiles.keys().next().value!);
+      if (user) profiles.set(key, { user, until: now + PROFILE_CACHE_MS });
+      else profiles.delete(key);
+      return user;
+    },
+
     /** Ends every session of the user (reason user_deleted), then removes the user. */
     async delete(poolId: string, userId: string, actor: Actor) {
       if (!(await store.users.get(poolId, userId))) return false;
       await core.endSessions({ scope: 'users', poolId, userIds: [userId] }, 'user_deleted', actor);
+      profiles.delete(`${poolId}\u0000${userId}`);
       return store.users.delete(poolId, userId, clock.now());
     },
   };

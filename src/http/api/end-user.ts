@@ -119,7 +119,7 @@ export const endUserRoutes: RouteModule = (app, ctx) => {
     { schema: { tags, summary: 'The signed-in user', response: { 200: Envelope(UserSchema) } } },
     async (req) => {
       const principal = await requireUser(services, req);
-      const user = await services.users.get(principal.poolId, principal.userId);
+      const user = await services.users.profile(principal.poolId, principal.userId);
       if (!user) throw errors.notLoggedIn();
       return ok(presentUser(user));
     },
