@@ -68,8 +68,13 @@ if (!(cold.verifyAccessToken(token).ok && warm.verifyAccessToken(token).ok))
   throw new Error('token does not verify');
 
 const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+const entries = Object.entries(cases);
 for (let r = 0; r < rounds; r++) {
-  for (const [name, fn] of Object.entries(cases)) samples[name]!.push(opsPerSecond(fn, ms));
+  // Each round starts with a different case, so that no case always runs first or last.
+  for (let i = 0; i < entries.length; i++) {
+    const [name, fn] = entries[(i + r) % entries.length]!;
+    samples[name]!.push(opsPerSecond(fn, ms));
+  }
 }
 const results = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
 const baseline = results['baseline: parse + signature + exp (verifyJWT)']!;
