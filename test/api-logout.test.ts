@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppAndUser, login, startTestServer, type TestServer } from './helpers/server.ts';
+import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
 
 describe('end-user API logout', () => {
   let server: TestServer;
@@ -15,12 +15,7 @@ describe('end-user API logout', () => {
   });
   afterAll(() => server.close());
 
-  const me = (token: string) =>
-    server.app.inject({
-      method: 'GET',
-      url: '/api/v2/users/me',
-      headers: { authorization: `Bearer ${token}` },
-    });
+  const me = (token: string) => getMe(server, token);
 
   it('login → me 200 → logout → the same token is refused with 2020 at once', async () => {
     const { token } = await login(server, appId, user.username, user.password);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from '../src/bus/bus.ts';
 import { createRedisBus } from '../src/bus/redis-bus.ts';
 import { redisUrl } from './helpers/environment.ts';
-import { login, startTestServer, type TestServer } from './helpers/server.ts';
+import { getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'src', 'cli', 'main.ts');
@@ -163,12 +163,7 @@ describe('signoff CLI on a running server’s store', () => {
   });
   afterAll(() => server.close());
 
-  const me = (token: string) =>
-    server.app.inject({
-      method: 'GET',
-      url: '/api/v2/users/me',
-      headers: { authorization: `Bearer ${token}` },
-    });
+  const me = (token: string) => getMe(server, token);
 
   it('creates a pool, an app and a user that the server serves', async () => {
     expect(pool).toMatchObject({ id: expect.any(String), name: 'Acme', default: true });

@@ -196,3 +196,11 @@ export async function login(
     body: res.json(),
   };
 }
+
+/** GET /api/v2/users/me with a Bearer token, in process. */
+export const getMe = (server: Pick<TestServer, 'app'>, token: string) =>
+  server.app.inject({
+    method: 'GET',
+    url: '/api/v2/users/me',
+    headers: { authorization: `Bearer ${token}` },
+  });
