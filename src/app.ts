@@ -13,6 +13,7 @@ import { kontenbaseRoutes } from './http/compat/kontenbase.ts';
 import type { App, HttpContext } from './http/context.ts';
 import { ErrorBody } from './http/envelope.ts';
 import { apiErrorHandler } from './http/errors.ts';
+import { pageRoutes } from './http/pages/pages.ts';
 import { SESSION_COOKIE } from './http/session-cookie.ts';
 import { systemRoutes } from './http/system.ts';
 
@@ -103,5 +104,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
     routes(app, ctx);
   }
   kontenbaseRoutes(app, ctx);
+  pageRoutes(app, ctx);
   return app;
 }

@@ -4,6 +4,7 @@ import type { Store } from '../store/store.ts';
 import { createAdminService } from './admins.ts';
 import { createAppService } from './apps/apps.ts';
 import { createLoginService } from './auth/login.ts';
+import { createLoginThrottle, DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from './auth/login-throttle.ts';
 import type { Clock } from './clock.ts';
 import { createLogoutService } from './logout/logout.ts';
 import { createPoolService } from './pools/pools.ts';
@@ -21,6 +22,8 @@ export interface DomainSettings {
   adminTokenTTL: number;
   sessionIdleTTL: number;
   sessionAbsoluteTTL: number;
+  /** Hosted login failures allowed per account and per address; defaults to DEFAULT_THROTTLE_LIMITS. */
+  loginThrottle?: ThrottleLimits;
 }
 
 export interface Logger {
@@ -145,8 +148,13 @@ export async function createServices(deps: ServiceDeps) {
     apps: createAppService({ store, core, clock }),
     users: createUserService({ store, core, clock }),
     admins: createAdminService({ store, clock }),
-    login: createLoginService({ store, sessions, tokens }),
-    logout: createLogoutService({ core, sessions }),
+    login: createLoginService({
+      store,
+      sessions,
+      tokens,
+      throttle: createLoginThrottle(clock, settings.loginThrottle ?? DEFAULT_THROTTLE_LIMITS),
+    }),
+    logout: createLogoutService({ core, sessions, store }),
     issuerOf,
     defaultPoolId: () => defaultPoolId,
     revocationSync: sync,

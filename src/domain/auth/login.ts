@@ -1,11 +1,14 @@
-// Password sign-in to an app. When the browser already holds a live session of the same user,
-// the app joins that session (one device, one session, several apps) instead of starting a
-// second one; otherwise a new session starts and its cookie is returned.
+// Password sign-in, to an app (the API) or to a pool alone (the hosted login page). When the
+// browser already holds a live session of the same user, that session is reused (one device,
+// one session, several apps) instead of starting a second one; otherwise a new session starts
+// and its cookie is returned — it replaces the browser's cookie, and the session of the other
+// user it held stays live until ended or expired.
 import type { Store } from '../../store/store.ts';
 import type { App, AppSession, Session, User } from '../model.ts';
 import { verifyPassword } from '../passwords.ts';
 import type { SessionService } from '../sessions/sessions.ts';
 import type { TokenService } from '../tokens/tokens.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 
 export interface LoginInput {
   appId: string;
@@ -33,8 +36,35 @@ export type LoginResult =
     }
   | { ok: false; reason: 'app_not_found' | 'invalid_credentials' };
 
-export function createLoginService(deps: { store: Store; sessions: SessionService; tokens: TokenService }) {
-  const { store, sessions, tokens } = deps;
+export interface PoolLoginInput {
+  poolId: string;
+  account: string;
+  password: string;
+  /** The SSO cookie the browser sent, if any. */
+  cookieSecret: string | null;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export type PoolLoginResult =
+  | {
+      ok: true;
+      user: User;
+      session: Session;
+      /** Set when a new session was started: the cookie to send. */
+      newCookieSecret: string | null;
+    }
+  | { ok: false; reason: 'invalid_credentials' }
+  /** Too many recent failures for this account or from this address; nothing was checked. */
+  | { ok: false; reason: 'throttled'; retryAt: number };
+
+export function createLoginService(deps: {
+  store: Store;
+  sessions: SessionService;
+  tokens: TokenService;
+  throttle: LoginThrottle;
+}) {
+  const { store, sessions, tokens, throttle } = deps;
 
   /** The app a request names, provided it belongs to the pool the request names (if any). */
   async function appInPool(appId: string, poolId: string | null): Promise<App | null> {
@@ -53,18 +83,30 @@ export function createLoginService(deps: { store: Store; sessions: SessionServic
     });
   }
 
+  /** The user whose account and password these are, or null (same time either way). */
+  async function checkPassword(poolId: string, account: string, password: string): Promise<User | null> {
+    const user = await store.users.findByAccount(poolId, account);
+    const valid = await verifyPassword(user?.passwordHash ?? null, password);
+    return user && valid ? user : null;
+  }
+
+  /** The browser's live session when it is this user's in this pool. */
+  async function sameUserSession(cookieSecret: string | null, user: User): Promise<Session | null> {
+    const existing = cookieSecret ? await sessions.fromCookie(cookieSecret) : null;
+    return existing && existing.poolId === user.poolId && existing.userId === user.id ? existing : null;
+  }
+
   return {
     appInPool,
 
     async withPassword(input: LoginInput): Promise<LoginResult> {
       const app = await appInPool(input.appId, input.poolId);
       if (!app) return { ok: false, reason: 'app_not_found' };
-      const user = await store.users.findByAccount(app.poolId, input.account);
-      const valid = await verifyPassword(user?.passwordHash ?? null, input.password);
-      if (!user || !valid) return { ok: false, reason: 'invalid_credentials' };
+      const user = await checkPassword(app.poolId, input.account, input.password);
+      if (!user) return { ok: false, reason: 'invalid_credentials' };
 
-      const existing = input.cookieSecret ? await sessions.fromCookie(input.cookieSecret) : null;
-      if (existing && existing.poolId === app.poolId && existing.userId === user.id) {
+      const existing = await sameUserSession(input.cookieSecret, user);
+      if (existing) {
         const appSession = await sessions.joinApp(existing, app.id);
         const { token, expiresAt } = await issue(app, existing, appSession);
         return {
@@ -97,6 +139,33 @@ export function createLoginService(deps: { store: Store; sessions: SessionServic
         expiresAt,
         newCookieSecret: started.secret,
       };
+    },
+
+    /**
+     * Password sign-in to a pool without an app (the hosted login page): the browser session
+     * that apps then join by SSO. Same session rule as withPassword; failures are throttled
+     * per account and per client address.
+     */
+    async withPasswordInPool(input: PoolLoginInput): Promise<PoolLoginResult> {
+      const attempt = { poolId: input.poolId, account: input.account, ip: input.ip };
+      const blocked = throttle.check(attempt);
+      if (blocked) return { ok: false, reason: 'throttled', retryAt: blocked.retryAt };
+      const user = await checkPassword(input.poolId, input.account, input.password);
+      if (!user) {
+        throttle.recordFailure(attempt);
+        return { ok: false, reason: 'invalid_credentials' };
+      }
+      throttle.recordSuccess(attempt);
+      const existing = await sameUserSession(input.cookieSecret, user);
+      if (existing) return { ok: true, user, session: existing, newCookieSecret: null };
+      const started = await sessions.start({
+        poolId: user.poolId,
+        userId: user.id,
+        appId: null,
+        userAgent: input.userAgent,
+        ip: input.ip,
+      });
+      return { ok: true, user, session: started.session, newCookieSecret: started.secret };
     },
   };
 }

@@ -1,7 +1,8 @@
 // Every logout an end user or an admin asks for, expressed as a selector for the session
 // core. Nothing here writes on its own.
-import type { Actor } from '../model.ts';
-import type { SessionCore } from '../sessions/session-core.ts';
+import type { Store } from '../../store/store.ts';
+import type { Actor, App } from '../model.ts';
+import type { EndSummary, SessionCore } from '../sessions/session-core.ts';
 import type { SessionService } from '../sessions/sessions.ts';
 
 export type LogoutScope = 'local' | 'others' | 'global';
@@ -12,9 +13,86 @@ export interface SessionPrincipal {
   sessionId: string;
 }
 
-export function createLogoutService(deps: { core: SessionCore; sessions: SessionService }) {
-  const { core, sessions } = deps;
+/** What a browser asked of a front-end logout route (Authing's, Wix's). */
+export interface FrontChannelLogoutInput {
+  /** The browser's live session, if its cookie named one. */
+  session: SessionPrincipal | null;
+  /** The app the request names (app_id, client_id, clientId), if it names one. */
+  appId: string | null;
+  /** Where the app asks to be sent afterwards, if anywhere. */
+  redirectUri: string | null;
+  /** The pool whose apps' lists are searched when no app is named and no session tells it. */
+  fallbackPoolId: string | null;
+}
+
+export interface FrontChannelLogoutOutcome {
+  /** Null when the browser had no live session: logging out twice is still a success. */
+  ended: EndSummary | null;
+  /** The named app; null when none was named or it does not exist. */
+  app: App | null;
+  /** An app was named that does not exist. */
+  unknownApp: boolean;
+  /**
+   * `follow`: the exact registered URI to redirect to. `refused`: a redirect was asked for and
+   * is not registered (or cannot be checked). `none`: none was asked for.
+   */
+  redirect: { kind: 'follow'; uri: string } | { kind: 'refused' } | { kind: 'none' };
+}
+
+/**
+ * A logout redirect is followed only when it is, character for character, one of the app's
+ * registered logoutRedirectUris: no normalisation (case, port, trailing slash, encoding) and
+ * no prefix match, so a registration means exactly one place.
+ */
+export const isRegisteredLogoutRedirect = (app: Pick<App, 'logoutRedirectUris'>, uri: string) =>
+  app.logoutRedirectUris.includes(uri);
+
+export function createLogoutService(deps: { core: SessionCore; sessions: SessionService; store: Store }) {
+  const { core, sessions, store } = deps;
+
+  /** Ends a browser's whole session; an app asked for it when it is named (same pool only). */
+  function endBrowserSession(session: SessionPrincipal, app: App | null) {
+    const byApp = app !== null && app.poolId === session.poolId;
+    return core.endSessions(
+      { scope: 'sessions', poolId: session.poolId, sessionIds: [session.sessionId] },
+      byApp ? 'app_logout' : 'user_logout',
+      byApp ? { type: 'app', id: app.id } : { type: 'user', id: session.userId },
+    );
+  }
+
   return {
+    endBrowserSession,
+
+    /**
+     * Front-end logout (CONTRACT §6): ends the browser's session whatever else is wrong with
+     * the request — an unknown app or an unregistered redirect is reported, never a reason to
+     * keep the user signed in — then decides whether the redirect may be followed.
+     */
+    async frontChannelLogout(input: FrontChannelLogoutInput): Promise<FrontChannelLogoutOutcome> {
+      const app = input.appId ? await store.apps.resolve(input.appId) : null;
+      const ended = input.session ? await endBrowserSession(input.session, app) : null;
+      const outcome = { ended, app, unknownApp: input.appId !== null && app === null };
+      const uri = input.redirectUri;
+      if (uri === null) return { ...outcome, redirect: { kind: 'none' } };
+      if (input.appId !== null) {
+        return {
+          ...outcome,
+          redirect:
+            app && isRegisteredLogoutRedirect(app, uri) ? { kind: 'follow', uri } : { kind: 'refused' },
+        };
+      }
+      // No app named: any app of the pool may have registered it (Authing's hosted logout sits
+      // on the app's own domain, so the pool is what is known here).
+      const poolId = input.session?.poolId ?? input.fallbackPoolId;
+      const apps = poolId ? await store.apps.list(poolId) : [];
+      return {
+        ...outcome,
+        redirect: apps.some((a) => isRegisteredLogoutRedirect(a, uri))
+          ? { kind: 'follow', uri }
+          : { kind: 'refused' },
+      };
+    },
+
     /** CONTRACT §5: local = this session, others = my other sessions, global = all of mine. */
     logout(principal: SessionPrincipal, scope: LogoutScope) {
       const { poolId, userId, sessionId } = principal;

@@ -1,0 +1,129 @@
+// Front-end logout routes in the shapes of the products apps were written for (CONTRACT §6):
+// Authing's GET /login/profile/logout and Wix Headless's GET /v1/logout (with its two
+// aliases). Each ends the browser's session through the logout service, expires every Signoff
+// cookie, and redirects only to a logout redirect URI registered for the app, by exact string
+// match. Whatever is wrong with a request, the session still ends: refusing to log someone out
+// because an app sent a bad parameter would leave them signed in against their will.
+//
+// These are GETs that any site can trigger (that is the products' wire shape): the worst a
+// hostile page can do with them is sign a visitor out, never send them anywhere unregistered.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FrontChannelLogoutOutcome } from '../../domain/logout/logout.ts';
+import type { HttpContext } from '../context.ts';
+import { clearSessionCookie } from '../session-cookie.ts';
+import { browserSession, principalOf } from './browser-session.ts';
+import type { Csrf } from './csrf.ts';
+import { signedOutPage } from './message-views.ts';
+import { pageHeaders, redirectTo, sendPage } from './page-reply.ts';
+import type { PageApp } from './pages.ts';
+import { param, REPEATED } from './params.ts';
+
+export const WIX_LOGOUT_PATHS = [
+  '/v1/logout',
+  '/_api/iam/authentication/v1/logout',
+  '/iam/authentication/v1/logout',
+];
+
+/** An empty redirect parameter asks for no redirect. */
+const redirectParam = (value: string | null) => (value === '' ? null : value);
+
+export function frontendLogoutRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
+  const { services } = ctx;
+
+  /** Ends the browser's session (if any) and expires its cookies; the domain decides the redirect. */
+  async function logOut(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    input: { appId: string | null; redirectUri: string | null },
+  ): Promise<FrontChannelLogoutOutcome> {
+    const session = await browserSession(services, req, { touch: false });
+    const outcome = await services.logout.frontChannelLogout({
+      session: session ? principalOf(session) : null,
+      appId: input.appId,
+      redirectUri: input.redirectUri,
+      fallbackPoolId: services.defaultPoolId(),
+    });
+    clearSessionCookie(reply, ctx.cookie);
+    csrf.clear(reply);
+    return outcome;
+  }
+
+  // Authing: ?redirect_uri=…[&app_id=…|&client_id=…]. Without an app, the URI must be registered
+  // by some app of the pool. Unregistered: a 400 page that says so and offers a way back.
+  app.get('/login/profile/logout', { schema: { hide: true } }, async (req, reply) => {
+    const appParam = param(req.query, 'app_id') ?? param(req.query, 'client_id');
+    const redirect = param(req.query, 'redirect_uri');
+    if (appParam === REPEATED || redirect === REPEATED) {
+      await logOut(req, reply, { appId: null, redirectUri: null });
+      return sendPage(reply, signedOutPage({ refusedRedirect: true }), { status: 400 });
+    }
+    const outcome = await logOut(req, reply, {
+      appId: appParam === '' ? null : appParam,
+      redirectUri: redirectParam(redirect),
+    });
+    if (outcome.redirect.kind === 'follow') return redirectTo(reply, outcome.redirect.uri, 302);
+    if (outcome.redirect.kind === 'refused') {
+      return sendPage(reply, signedOutPage({ refusedRedirect: true }), { status: 400 });
+    }
+    return sendPage(reply, signedOutPage());
+  });
+
+  // Wix Headless: ?clientId=…&postLogoutRedirectUri=…; errors in Wix's own body shape.
+  const wixError = (reply: FastifyReply, status: number, message: string, details: object) =>
+    pageHeaders(reply).status(status).send({ message, details });
+  const fieldViolation = (field: string, description: string, violatedRule: string) => ({
+    validationError: { fieldViolations: [{ field, description, violatedRule }] },
+  });
+
+  for (const path of WIX_LOGOUT_PATHS) {
+    app.get(path, { schema: { hide: true } }, async (req, reply) => {
+      const clientId = param(req.query, 'clientId');
+      const redirect = param(req.query, 'postLogoutRedirectUri');
+      if (clientId === REPEATED || redirect === REPEATED) {
+        await logOut(req, reply, { appId: null, redirectUri: null });
+        const field = clientId === REPEATED ? 'clientId' : 'postLogoutRedirectUri';
+        return wixError(
+          reply,
+          400,
+          `${field} must be given once`,
+          fieldViolation(field, 'must be given once', 'OTHER'),
+        );
+      }
+      const redirectUri = redirectParam(redirect);
+      if (clientId === null || clientId === '') {
+        await logOut(req, reply, { appId: null, redirectUri: null });
+        if (redirectUri === null) return sendPage(reply, signedOutPage());
+        return wixError(
+          reply,
+          400,
+          'clientId is required with postLogoutRedirectUri',
+          fieldViolation('clientId', 'is required to check postLogoutRedirectUri', 'REQUIRED_FIELD'),
+        );
+      }
+      const outcome = await logOut(req, reply, { appId: clientId, redirectUri });
+      if (outcome.unknownApp) {
+        return wixError(reply, 404, 'OAuth app not found', {
+          applicationError: {
+            code: 'OAUTH_APP_NOT_FOUND',
+            description: 'No OAuth app has this clientId',
+            data: {},
+          },
+        });
+      }
+      if (outcome.redirect.kind === 'follow') return redirectTo(reply, outcome.redirect.uri, 302);
+      if (outcome.redirect.kind === 'refused') {
+        return wixError(
+          reply,
+          400,
+          'postLogoutRedirectUri is not registered for this OAuth app',
+          fieldViolation(
+            'postLogoutRedirectUri',
+            'is not one of the OAuth app’s registered logout redirect URIs (exact match)',
+            'OTHER',
+          ),
+        );
+      }
+      return sendPage(reply, signedOutPage());
+    });
+  }
+}

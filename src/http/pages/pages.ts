@@ -1,0 +1,43 @@
+// The hosted pages: assets, sign-in, the personal center and the front-end logout routes, in
+// one encapsulated scope whose errors are pages, not JSON envelopes.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { App, HttpContext } from '../context.ts';
+import { mapError } from '../errors.ts';
+import { assetRoutes } from './assets.ts';
+import { createCsrf } from './csrf.ts';
+import { frontendLogoutRoutes } from './frontend-logout.ts';
+import { html } from './html.ts';
+import { loginRoutes } from './login.ts';
+import { errorPage, messagePage } from './message-views.ts';
+import { sendPage } from './page-reply.ts';
+import { personalCenterRoutes } from './personal-center.ts';
+
+export type PageApp = App;
+
+export function pageRoutes(app: App, ctx: HttpContext) {
+  const csrf = createCsrf(ctx.services, ctx.cookie);
+  app.register(async (scope) => {
+    const pages = scope.withTypeProvider<TypeBoxTypeProvider>() as unknown as PageApp;
+    pages.setErrorHandler((error, request, reply) => {
+      const mapped = mapError(error);
+      if (mapped.status >= 500) {
+        request.log.error({ err: error }, 'request failed');
+        return sendPage(reply, errorPage(), { status: 500 });
+      }
+      return sendPage(
+        reply,
+        messagePage({
+          title: 'This request could not be handled',
+          tone: 'warning',
+          body: html`<p class="lead">${mapped.message}</p>`,
+          action: { href: '/u', label: 'Back to your account' },
+        }),
+        { status: mapped.status },
+      );
+    });
+    assetRoutes(pages);
+    loginRoutes(pages, ctx, csrf);
+    personalCenterRoutes(pages, ctx, csrf);
+    frontendLogoutRoutes(pages, ctx, csrf);
+  });
+}
