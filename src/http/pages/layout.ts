@@ -80,7 +80,7 @@ export function layout(input: LayoutInput): Markup {
 ${input.main}
 </main>
 <footer class="site-footer">
-  <p>Signing out here signs you out of every app that uses this account on this device.</p>
+  <p>Protected by Signoff</p>
 </footer>
 </body>
 </html>

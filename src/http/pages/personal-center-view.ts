@@ -73,14 +73,15 @@ function sessionItem(view: PersonalCenterView, session: SessionWithApps) {
     <div class="session-title"><h3 id="${headingId}">${deviceName(session)}</h3>${current ? html`<span class="badge">This device</span>` : null}</div>
     <dl class="session-facts">
       <div><dt>IP address</dt><dd>${session.ip ?? 'Unknown'}</dd></div>
-      <div><dt>Apps</dt><dd>${appsOf(session, view.appNames)}</dd></div>
       <div><dt>Signed in</dt><dd>${when(session.createdAt, formatTime(session.createdAt))}</dd></div>
+      <div><dt>Apps</dt><dd>${appsOf(session, view.appNames)}</dd></div>
       <div><dt>Last active</dt><dd>${current ? 'Now' : when(session.lastActiveAt, formatAgo(session.lastActiveAt, view.now))}</dd></div>
     </dl>
   </div>
   ${
+    // This device is ended with Log out in the account menu, which also clears its cookies.
     current
-      ? html`<p class="session-action">Use <strong>Log out</strong> in the account menu to sign out here.</p>`
+      ? null
       : html`<form method="post" action="/u/sessions/${session.id}/end">
     ${csrfField(view.account.csrf)}
     <button type="submit" class="button button-danger">End session</button>
@@ -95,7 +96,6 @@ function profile(user: User) {
   <div class="profile-text">
     <h1 id="profile-name">${displayNameOf(user)}</h1>
     <dl class="facts">
-      ${user.name ? html`<div><dt>Name</dt><dd>${user.name}</dd></div>` : null}
       ${user.username ? html`<div><dt>Username</dt><dd>${user.username}</dd></div>` : null}
       ${user.email ? html`<div><dt>Email</dt><dd>${user.email}</dd></div>` : null}
     </dl>
