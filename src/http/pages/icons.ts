@@ -3,13 +3,13 @@
 // from style attributes (which style-src 'self' forbids).
 import { html } from './html.ts';
 
-const icon = (paths: ReturnType<typeof html>, viewBox = '0 0 24 24') =>
-  html`<svg aria-hidden="true" focusable="false" viewBox="${viewBox}" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">${paths}</svg>`;
+const icon = (paths: ReturnType<typeof html>, className = 'icon') =>
+  html`<svg class="${className}" aria-hidden="true" focusable="false" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">${paths}</svg>`;
 
 export const brandMark = html`<svg class="brand-mark" aria-hidden="true" focusable="false" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#2f54c9"/><path d="M13 9h-2.5A2.5 2.5 0 0 0 8 11.5v9a2.5 2.5 0 0 0 2.5 2.5H13" fill="none" stroke="#fff" stroke-width="2.4" stroke-linecap="round"/><path d="M17 11l5 5-5 5M22 16H13" fill="none" stroke="#fff" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
 
 export const icons = {
-  chevron: icon(html`<path d="M6 9l6 6 6-6"/>`),
+  chevron: icon(html`<path d="M6 9l6 6 6-6"/>`, 'icon chevron'),
   logOut: icon(
     html`<path d="M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4"/><path d="M16 17l5-5-5-5"/><path d="M21 12H9"/>`,
   ),
