@@ -21,6 +21,7 @@ export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = {
 
 export interface LoginAttempt {
   poolId: string;
+  /** Who is being signed in to: the caller picks a key that is the same however the account is named. */
   account: string;
   ip: string | null;
 }
@@ -45,9 +46,7 @@ export function createLoginThrottle(
   // stays blocked until its oldest failure is older than the window.
   const failures = new Map<string, number[]>();
 
-  // Accounts are matched ignoring case: email sign-in ignores case, and counting "Alice" and
-  // "alice" together only ever throttles more.
-  const accountKey = (a: LoginAttempt) => `a\u0000${a.poolId}\u0000${a.account.trim().toLowerCase()}`;
+  const accountKey = (a: LoginAttempt) => `a\u0000${a.poolId}\u0000${a.account}`;
   const ipKey = (a: LoginAttempt) => (a.ip ? `i\u0000${a.ip}` : null);
 
   function recent(key: string, now: number): number[] {

@@ -147,11 +147,17 @@ export function createLoginService(deps: {
      * per account and per client address.
      */
     async withPasswordInPool(input: PoolLoginInput): Promise<PoolLoginResult> {
-      const attempt = { poolId: input.poolId, account: input.account, ip: input.ip };
+      const user = await store.users.findByAccount(input.poolId, input.account);
+      // Failures count against the user however they are named (username or email); against
+      // the name as typed when no such user exists, which then behaves exactly the same.
+      const attempt = {
+        poolId: input.poolId,
+        account: user ? `user:${user.id}` : `name:${input.account.trim().toLowerCase()}`,
+        ip: input.ip,
+      };
       const blocked = throttle.check(attempt);
       if (blocked) return { ok: false, reason: 'throttled', retryAt: blocked.retryAt };
-      const user = await checkPassword(input.poolId, input.account, input.password);
-      if (!user) {
+      if (!(await verifyPassword(user?.passwordHash ?? null, input.password)) || !user) {
         throttle.recordFailure(attempt);
         return { ok: false, reason: 'invalid_credentials' };
       }

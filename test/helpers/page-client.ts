@@ -1,0 +1,80 @@
+// An in-process "browser" for the hosted pages: app.inject with a cookie jar, form posts, and
+// the CSRF token read from the last page, the way a browser would submit it.
+import type { LightMyRequestResponse } from 'fastify';
+import type { TestServer } from './server.ts';
+
+export interface PageClient {
+  get(url: string, options?: { remoteAddress?: string }): Promise<LightMyRequestResponse>;
+  /** Posts a form (application/x-www-form-urlencoded), with the jar's cookies. */
+  post(
+    url: string,
+    fields: Record<string, string>,
+    options?: { remoteAddress?: string },
+  ): Promise<LightMyRequestResponse>;
+  /** GETs `page` and posts `fields` to `action` with the CSRF token that page carried. */
+  submit(
+    page: string,
+    action: string,
+    fields: Record<string, string>,
+    options?: { remoteAddress?: string },
+  ): Promise<LightMyRequestResponse>;
+  cookie(name: string): string | undefined;
+  setCookie(name: string, value: string): void;
+  /** The Cookie header the jar would send. */
+  cookieHeader(): string;
+}
+
+export const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36';
+
+export function csrfOf(body: string): string {
+  const match = /name="csrf" value="([^"]+)"/.exec(body);
+  if (!match) throw new Error('no CSRF field on the page');
+  return match[1]!;
+}
+
+export function pageClient(server: Pick<TestServer, 'app'>): PageClient {
+  const jar = new Map<string, string>();
+
+  function remember(res: LightMyRequestResponse) {
+    for (const c of res.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
+      const expired = c.value === '' || c.maxAge === 0 || (c.expires && c.expires.getTime() <= Date.now());
+      if (expired) jar.delete(c.name);
+      else jar.set(c.name, c.value);
+    }
+    return res;
+  }
+
+  const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const headers = (extra: Record<string, string> = {}) => ({
+    'user-agent': USER_AGENT,
+    ...(jar.size > 0 ? { cookie: cookieHeader() } : {}),
+    ...extra,
+  });
+
+  const client: PageClient = {
+    async get(url, options = {}) {
+      return remember(await server.app.inject({ method: 'GET', url, headers: headers(), ...options }));
+    },
+    async post(url, fields, options = {}) {
+      return remember(
+        await server.app.inject({
+          method: 'POST',
+          url,
+          headers: headers({ 'content-type': 'application/x-www-form-urlencoded' }),
+          payload: new URLSearchParams(fields).toString(),
+          ...options,
+        }),
+      );
+    },
+    async submit(page, action, fields, options = {}) {
+      const shown = await client.get(page, options);
+      return client.post(action, { csrf: csrfOf(shown.body), ...fields }, options);
+    },
+    cookie: (name) => jar.get(name),
+    setCookie: (name, value) => {
+      jar.set(name, value);
+    },
+    cookieHeader,
+  };
+  return client;
+}
