@@ -31,11 +31,11 @@ async function poolFor(services: Services, requested: string | null): Promise<st
 /** OIDC prompt is a space-separated list (OpenID Connect Core §3.1.2.1). */
 const forcesLogin = (prompt: string | null) => prompt?.split(' ').includes('login') ?? false;
 
-export function loginUrl(returnTo: string, pool: string | null = null, prompt: string | null = null) {
+export function loginUrl(returnTo: string, pool: string | null = null) {
   const params = new URLSearchParams({ return_to: returnTo });
   if (pool) params.set('pool', pool);
-  if (prompt) params.set('prompt', prompt);
-  return `/login?${params}`;
+  // Slashes need no escaping in a query: /login?return_to=/u reads better in an address bar.
+  return `/login?${params.toString().replaceAll('%2F', '/')}`;
 }
 
 export function loginRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {

@@ -1,0 +1,109 @@
+// The personal center's routes in process: the sign-in redirect, CSRF on its three forms, whose
+// sessions may be ended, and escaping of what users typed into their profile.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pageClient } from './helpers/page-client.ts';
+import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
+
+describe('personal center forms', () => {
+  let server: TestServer;
+  let appId: string;
+  let user: { id: string; username: string; email: string; password: string };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    ({
+      app: { id: appId },
+      user,
+    } = await createAppAndUser(server, { name: 'Team <Wiki>' }, { name: '<img src=x onerror=alert(1)>' }));
+  });
+  afterAll(() => server.close());
+
+  async function signedInBrowser() {
+    const browser = pageClient(server);
+    const res = await browser.submit('/login', '/login', { account: user.username, password: user.password });
+    expect(res.statusCode).toBe(303);
+    // An app joins the browser's session: its token tells whether the session lives.
+    const { token } = await login(server, appId, user.username, user.password, browser.cookieHeader());
+    return { browser, token };
+  }
+
+  const sidOf = (token: string) => {
+    const checked = server.services.tokens.verifyAccessToken(token);
+    if (!checked.ok) throw new Error(checked.reason);
+    return checked.claims.sessionId;
+  };
+
+  it('without a session, /u sends the browser to sign in and back', async () => {
+    const res = await pageClient(server).get('/u');
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('/login?return_to=/u');
+  });
+
+  it('shows the sessions with their apps by name, and escapes what users and admins typed', async () => {
+    const { browser } = await signedInBrowser();
+    const res = await browser.get('/u');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(res.body).not.toContain('<img');
+    expect(res.body).toContain('<dd>Team &lt;Wiki&gt;</dd>');
+    expect(res.body).toContain('This device');
+    expect(res.body).toContain('<span class="visually-hidden">Account menu for </span>');
+  });
+
+  it.each([
+    ['Log out', '/u/logout'],
+    ['Log out other devices', '/u/sessions/end-others'],
+    ['End session', '/u/sessions/:sid/end'],
+  ])('%s without a valid CSRF token: 403, nothing ended', async (_name, action) => {
+    const { browser, token } = await signedInBrowser();
+    const other = await login(server, appId, user.username, user.password);
+    const url = action.replace(':sid', sidOf(other.token));
+    const attempts: Record<string, string>[] = [{}, { csrf: 'forged' }];
+    for (const fields of attempts) {
+      const res = await browser.post(url, fields);
+      expect(res.statusCode).toBe(403);
+      expect(res.body).toContain('This form has expired');
+    }
+    expect((await getMe(server, token)).statusCode).toBe(200);
+    expect((await getMe(server, other.token)).statusCode).toBe(200);
+    expect((await browser.get('/u')).statusCode).toBe(200);
+  });
+
+  it('End session on a session of another user ends nothing', async () => {
+    const { user: stranger } = await createAppAndUser(server);
+    const theirs = await login(server, appId, stranger.username, stranger.password);
+    const { browser } = await signedInBrowser();
+    const res = await browser.submit('/u', `/u/sessions/${sidOf(theirs.token)}/end`, {});
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/u?notice=already-ended');
+    expect((await getMe(server, theirs.token)).statusCode).toBe(200);
+  });
+
+  it('End session on this device signs it out like Log out', async () => {
+    const { browser, token } = await signedInBrowser();
+    const res = await browser.submit('/u', `/u/sessions/${sidOf(token)}/end`, {});
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/signed-out');
+    expect(browser.cookie('signoff_session')).toBeUndefined();
+    expect(browser.cookie('signoff_csrf')).toBeUndefined();
+    expect((await getMe(server, token)).statusCode).toBe(401);
+  });
+
+  it('Log out ends the session, expires both cookies and shows the signed-out page', async () => {
+    const { browser, token } = await signedInBrowser();
+    const res = await browser.submit('/u', '/u/logout', {});
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/signed-out');
+    expect(browser.cookie('signoff_session')).toBeUndefined();
+    expect(browser.cookie('signoff_csrf')).toBeUndefined();
+    const me = await getMe(server, token);
+    expect(me.statusCode).toBe(401);
+    expect(me.json().code).toBe(2020);
+    const page = await browser.get('/signed-out');
+    expect(page.body).toContain('<h1>You are signed out</h1>');
+    expect(page.body).toContain(
+      '<a class="button button-primary button-block" href="/login">Sign in again</a>',
+    );
+    expect((await browser.get('/u')).headers.location).toBe('/login?return_to=/u');
+  });
+});
