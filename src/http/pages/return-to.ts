@@ -7,7 +7,7 @@
 export const DEFAULT_RETURN_TO = '/u';
 const BASE = 'http://signoff.invalid';
 const INTERACTION = '/oidc/interaction/';
-const URL_CHARACTERS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]+$/;
+const URL_CHARACTERS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?#]+$/;
 
 export function safeReturnTo(value: string | null): string {
   if (!value || value.length > 2048) return DEFAULT_RETURN_TO;
