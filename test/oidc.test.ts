@@ -184,6 +184,27 @@ describe('OpenID Connect provider under /oidc', () => {
   });
 
   it('never follows an unregistered post_logout_redirect_uri, and asks before logging out without a hint', async () => {
+    // With a hint: logged out at once, the address not followed.
+    {
+      const jar = new CookieJar();
+      const signedIn = await login(server, appOne, user.username, user.password);
+      jar.cookies.set('signoff_session', signedIn.cookie.split('=')[1]!);
+      const one = await configFor(appOne);
+      const tokens = await (await codeFlow(jar, one, CALLBACK)).tokens();
+      const res = await fetch(
+        oidc.buildEndSessionUrl(one, {
+          id_token_hint: tokens.id_token!,
+          post_logout_redirect_uri: 'https://evil.example/',
+        }),
+        { redirect: 'manual', headers: { cookie: jar.header() } },
+      );
+      const body = await res.text();
+      expect(res.status, body).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(body).toContain('not registered');
+      expect((await getMe(server, signedIn.token)).statusCode).toBe(401);
+      expect((await oidc.tokenIntrospection(one, tokens.access_token)).active).toBe(false);
+    }
     const jar = new CookieJar();
     const signedIn = await login(server, appOne, user.username, user.password);
     jar.cookies.set('signoff_session', signedIn.cookie.split('=')[1]!);
@@ -202,7 +223,9 @@ describe('OpenID Connect provider under /oidc', () => {
       );
       expect(res.status, uri).toBe(400);
       expect(res.headers.get('location')).toBeNull();
+      expect(await res.text()).not.toContain(`value="${uri}"`);
     }
+    // Without a hint nothing ends before the user confirms.
     expect((await getMe(server, signedIn.token)).statusCode).toBe(200);
 
     const ask = await fetch(`${issuer}/session/end?client_id=${appOne}`, {

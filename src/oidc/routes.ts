@@ -206,28 +206,32 @@ export function oidcRoutes(app: App, ctx: HttpContext, oidc: OIDC) {
         '<p>The application asking to sign you out is not registered.</p><p><a href="/u">Go to your account</a></p>',
       );
     }
-    // Only a URI the app registered, compared as an exact string, is ever followed.
-    const redirect = input.post_logout_redirect_uri;
-    if (redirect !== undefined && !app?.logoutRedirectUris.includes(redirect)) {
-      return page(
-        reply,
-        400,
-        'Sign-out address not registered',
-        '<p>Signoff did not sign you out, because the application asked to send you to an address it has not registered.</p><p><a href="/u">Go to your account</a></p>',
-      );
-    }
+    // Only a URI the app registered, compared as an exact string, is ever followed. An
+    // unregistered one is dropped: the logout itself still happens (after confirmation when
+    // there is no hint), answered with a 400 page that says why there is no redirect.
+    const unregistered =
+      input.post_logout_redirect_uri !== undefined &&
+      !app?.logoutRedirectUris.includes(input.post_logout_redirect_uri);
+    const redirect = unregistered ? undefined : input.post_logout_redirect_uri;
+    const status = unregistered ? 400 : 200;
+    const warning = unregistered
+      ? '<p role="alert">The application asked to send you to an address it has not registered, so Signoff will not send you there.</p>'
+      : '';
 
     // Without an ID token hint the OP must ask the user (RP-Initiated Logout 1.0 §2).
     if (!hinted && !confirmed) {
       const fields = Object.entries(input)
-        .filter(([k, v]) => k !== 'xsrf' && typeof v === 'string')
+        .filter(
+          ([k, v]) =>
+            k !== 'xsrf' && !(unregistered && k === 'post_logout_redirect_uri') && typeof v === 'string',
+        )
         .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(String(v))}">`)
         .join('');
       return page(
         reply,
-        200,
+        status,
         'Sign out?',
-        `<p>${app ? `${escapeHtml(app.name)} asks` : 'You asked'} to sign you out of Signoff.</p>
+        `${warning}<p>${app ? `${escapeHtml(app.name)} asks` : 'You asked'} to sign you out of Signoff.</p>
 <form method="post" action="${END_SESSION}/confirm">${fields}<input type="hidden" name="xsrf" value="${xsrfFor(req)}"><button type="submit">Sign out</button></form>
 <p><a href="/u">Stay signed in</a></p>`,
       );
@@ -259,9 +263,9 @@ export function oidcRoutes(app: App, ctx: HttpContext, oidc: OIDC) {
     }
     return page(
       reply,
-      200,
+      status,
       'You are signed out',
-      '<p>You have been signed out of Signoff.</p><p><a href="/login">Sign in again</a></p>',
+      `${warning}<p>You have been signed out of Signoff.</p><p><a href="/login">Sign in again</a></p>`,
     );
   }
 
