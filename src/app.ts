@@ -16,6 +16,8 @@ import { apiErrorHandler } from './http/errors.ts';
 import { pageRoutes } from './http/pages/pages.ts';
 import { SESSION_COOKIE } from './http/session-cookie.ts';
 import { systemRoutes } from './http/system.ts';
+import { createOIDC } from './oidc/provider.ts';
+import { oidcRoutes } from './oidc/routes.ts';
 
 export interface AppOptions {
   services: Services;
@@ -105,5 +107,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   }
   kontenbaseRoutes(app, ctx);
   pageRoutes(app, ctx);
+  oidcRoutes(app, ctx, createOIDC({ services, trustProxy: options.trustProxy ?? false }));
   return app;
 }

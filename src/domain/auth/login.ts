@@ -90,10 +90,14 @@ export function createLoginService(deps: {
     return user && valid ? user : null;
   }
 
-  /** The browser's live session when it is this user's in this pool. */
-  async function sameUserSession(cookieSecret: string | null, user: User): Promise<Session | null> {
-    const existing = cookieSecret ? await sessions.fromCookie(cookieSecret) : null;
-    return existing && existing.poolId === user.poolId && existing.userId === user.id ? existing : null;
+  /**
+   * The browser's live session when it is this user's in this pool, marked as just
+   * authenticated (the caller has checked the password): OIDC prompt=login and max_age read it.
+   */
+  async function reauthenticated(cookieSecret: string | null, user: User): Promise<Session | null> {
+    const found = cookieSecret ? await sessions.fromCookie(cookieSecret) : null;
+    if (!found || found.poolId !== user.poolId || found.userId !== user.id) return null;
+    return sessions.recordAuthentication(found);
   }
 
   return {
@@ -105,7 +109,7 @@ export function createLoginService(deps: {
       const user = await checkPassword(app.poolId, input.account, input.password);
       if (!user) return { ok: false, reason: 'invalid_credentials' };
 
-      const existing = await sameUserSession(input.cookieSecret, user);
+      const existing = await reauthenticated(input.cookieSecret, user);
       if (existing) {
         const appSession = await sessions.joinApp(existing, app.id);
         const { token, expiresAt } = await issue(app, existing, appSession);
@@ -162,7 +166,7 @@ export function createLoginService(deps: {
         return { ok: false, reason: 'invalid_credentials' };
       }
       throttle.recordSuccess(attempt);
-      const existing = await sameUserSession(input.cookieSecret, user);
+      const existing = await reauthenticated(input.cookieSecret, user);
       if (existing) return { ok: true, user, session: existing, newCookieSecret: null };
       const started = await sessions.start({
         poolId: user.poolId,

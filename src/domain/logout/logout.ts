@@ -50,18 +50,20 @@ export const isRegisteredLogoutRedirect = (app: Pick<App, 'logoutRedirectUris'>,
 export function createLogoutService(deps: { core: SessionCore; sessions: SessionService; store: Store }) {
   const { core, sessions, store } = deps;
 
-  /** Ends a browser's whole session; an app asked for it when it is named (same pool only). */
-  function endBrowserSession(session: SessionPrincipal, app: App | null) {
-    const byApp = app !== null && app.poolId === session.poolId;
+  /**
+   * A browser logout that an app asked for (OIDC end session, an app's logout link) or
+   * that the user asked for on a Signoff page: the given sessions of one user end.
+   */
+  function endBrowserSessions(poolId: string, userId: string, sessionIds: string[], appId: string | null) {
     return core.endSessions(
-      { scope: 'sessions', poolId: session.poolId, sessionIds: [session.sessionId] },
-      byApp ? 'app_logout' : 'user_logout',
-      byApp ? { type: 'app', id: app.id } : { type: 'user', id: session.userId },
+      { scope: 'sessions', poolId, sessionIds },
+      appId ? 'app_logout' : 'user_logout',
+      appId ? { type: 'app', id: appId } : { type: 'user', id: userId },
     );
   }
 
   return {
-    endBrowserSession,
+    endBrowserSessions,
 
     /**
      * Front-end logout (CONTRACT §6): ends the browser's session whatever else is wrong with
@@ -70,7 +72,16 @@ export function createLogoutService(deps: { core: SessionCore; sessions: Session
      */
     async frontChannelLogout(input: FrontChannelLogoutInput): Promise<FrontChannelLogoutOutcome> {
       const app = input.appId ? await store.apps.resolve(input.appId) : null;
-      const ended = input.session ? await endBrowserSession(input.session, app) : null;
+      const { session } = input;
+      // The app is recorded as the one that asked only when it belongs to the session's pool.
+      const ended = session
+        ? await endBrowserSessions(
+            session.poolId,
+            session.userId,
+            [session.sessionId],
+            app && app.poolId === session.poolId ? app.id : null,
+          )
+        : null;
       const outcome = { ended, app, unknownApp: input.appId !== null && app === null };
       const uri = input.redirectUri;
       if (uri === null) return { ...outcome, redirect: { kind: 'none' } };

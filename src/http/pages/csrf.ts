@@ -36,7 +36,7 @@ export function createCsrf(
   function macKey(key: LoadedKey): Buffer {
     let secret = derived.get(key);
     if (!secret) {
-      const d = key.privateKey.export({ format: 'jwk' }).d;
+      const { d } = key.privateJwk;
       if (!d) throw new Error(`signing key ${key.kid} has no private part`);
       secret = Buffer.from(
         hkdfSync('sha256', Buffer.from(d, 'base64url'), 'signoff', 'signoff csrf token v1', 32),
@@ -46,15 +46,13 @@ export function createCsrf(
     return secret;
   }
 
+  /** The key that makes tokens first, then every other key that still verifies them. */
   function keysOfDefaultPool(): LoadedKey[] {
     const poolId = services.defaultPoolId();
     if (!poolId) return [];
     const active = services.keys.signingKey(poolId);
-    const all = services.keys
-      .jwks(poolId)
-      .keys.map((jwk) => (jwk.kid ? services.keys.get(jwk.kid) : undefined))
-      .filter((k): k is LoadedKey => k !== undefined && k !== active);
-    return active ? [active, ...all] : all;
+    const others = services.keys.all(poolId).filter((k) => k !== active);
+    return active ? [active, ...others] : others;
   }
 
   const mac = (key: LoadedKey, cookie: string) => createHmac('sha256', macKey(key)).update(cookie).digest();

@@ -10,7 +10,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FrontChannelLogoutOutcome } from '../../domain/logout/logout.ts';
 import type { HttpContext } from '../context.ts';
-import { clearSessionCookie } from '../session-cookie.ts';
+import { expireBrowserCookies } from './browser-cookies.ts';
 import { browserSession, principalOf } from './browser-session.ts';
 import type { Csrf } from './csrf.ts';
 import { signedOutPage } from './message-views.ts';
@@ -43,8 +43,7 @@ export function frontendLogoutRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
       redirectUri: input.redirectUri,
       fallbackPoolId: services.defaultPoolId(),
     });
-    clearSessionCookie(reply, ctx.cookie);
-    csrf.clear(reply);
+    expireBrowserCookies(reply, ctx.cookie, csrf);
     return outcome;
   }
 

@@ -3,7 +3,7 @@
 // CSRF-checked POST into the logout service, then a redirect (post/redirect/get).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpContext } from '../context.ts';
-import { clearSessionCookie } from '../session-cookie.ts';
+import { expireBrowserCookies } from './browser-cookies.ts';
 import { browserSession, principalOf } from './browser-session.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import { loginUrl } from './login.ts';
@@ -26,11 +26,7 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
   const { services } = ctx;
   const toSignIn = (reply: FastifyReply) => redirectTo(reply, loginUrl('/u'), 303);
 
-  /** Expires every Signoff cookie of this browser. */
-  function expireCookies(reply: FastifyReply) {
-    clearSessionCookie(reply, ctx.cookie);
-    csrf.clear(reply);
-  }
+  const expireCookies = (reply: FastifyReply) => expireBrowserCookies(reply, ctx.cookie, csrf);
 
   /** A form post's CSRF check; false after answering 403 (and before anything is changed). */
   function checked(req: FastifyRequest, reply: FastifyReply): boolean {
