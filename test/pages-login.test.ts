@@ -359,6 +359,7 @@ describe('hosted login page', () => {
       expect(page.body).toContain('You are signed in as <strong>');
       expect(page.body).toContain(`value="${user.username}"`);
 
+      clock.advance(60_000);
       const res = await browser.post('/login', {
         csrf: csrfOf(page.body),
         account: user.username,
@@ -370,6 +371,9 @@ describe('hosted login page', () => {
       expect(res.cookies.find((c) => c.name === 'signoff_session')).toBeUndefined();
       expect(browser.cookie('signoff_session')).toBe(cookieBefore);
       expect((await sessionsOf(user.id)).length).toBe(sessionsBefore);
+      // The password was entered again: the session says so (what OIDC prompt=login and max_age read).
+      const session = await server.services.sessions.fromCookie(cookieBefore!);
+      expect(session?.authenticatedAt).toBe(clock.now());
     });
 
     it('a wrong password under prompt=login leaves the browser as it was', async () => {
