@@ -16,6 +16,8 @@ import { ErrorBody } from './http/envelope.ts';
 import { apiErrorHandler } from './http/errors.ts';
 import { SESSION_COOKIE } from './http/session-cookie.ts';
 import { systemRoutes } from './http/system.ts';
+import { createOIDC } from './oidc/provider.ts';
+import { oidcRoutes } from './oidc/routes.ts';
 
 export interface AppOptions {
   services: Services;
@@ -111,5 +113,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
     routes(app, ctx);
   }
   kontenbaseRoutes(app, ctx);
+  oidcRoutes(app, ctx, createOIDC({ services, trustProxy: options.trustProxy ?? false }));
   return app;
 }

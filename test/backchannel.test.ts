@@ -6,12 +6,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
+import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BusEvent } from '../src/bus/bus.ts';
 import { createManualClock } from '../src/domain/clock.ts';
 import { createBackchannelPost } from '../src/domain/logout/backchannel-post.ts';
 import { RETRY_CAP_MS, retryDelay } from '../src/domain/logout/backchannel-worker.ts';
 import { isPrivateAddress } from '../src/domain/logout/private-address.ts';
+import { CookieJar } from './helpers/browserless.ts';
 import { postgresUrl } from './helpers/environment.ts';
 import { BACKCHANNEL_EVENT, type LogoutReceiver, startLogoutReceiver } from './helpers/logout-receiver.ts';
 import { createAppAndUser, login, startTestServer, type TestServer } from './helpers/server.ts';
@@ -461,11 +463,9 @@ describe('back-channel logout', () => {
 
 describe('back-channel logout across a restart', () => {
   it('loses no pending delivery, not even one a dying worker had claimed', async () => {
-    let current = await startTestServer({
-      listen: true,
-      clock,
-      settings: { backchannelGiveUpAfter: GIVE_UP_AFTER },
-    });
+    // The same public URL (the issuer) on both starts, as for a real server that restarts.
+    const settings = { publicUrl: 'https://id.example.com', backchannelGiveUpAfter: GIVE_UP_AFTER };
+    let current = await startTestServer({ listen: true, clock, settings });
     try {
       const jwksUrl = () => `${current.url}/.well-known/jwks.json`;
       const s = await signedInToTwoApps(current, { jwksUrl });
@@ -482,12 +482,7 @@ describe('back-channel logout across a restart', () => {
       expect(claimed.map((d) => d.sessionId)).toEqual([decodeJwt(again.token).sid]);
 
       await current.close({ keepData: true });
-      current = await startTestServer({
-        reuse: current.location,
-        listen: true,
-        clock,
-        settings: { backchannelGiveUpAfter: GIVE_UP_AFTER },
-      });
+      current = await startTestServer({ reuse: current.location, listen: true, clock, settings });
       await s.receiver.up();
 
       clock.advance(2000);
@@ -506,6 +501,65 @@ describe('back-channel logout across a restart', () => {
       ]);
     } finally {
       await current.close();
+    }
+  });
+});
+
+describe('back-channel logout after an OpenID Connect login', () => {
+  it('names the session, user and app the ID token named', async () => {
+    const server = await startTestServer({ listen: true });
+    try {
+      const issuer = `${server.url}/oidc`;
+      const callback = 'https://rp.example/callback';
+      let appId = '';
+      const receiver = await startLogoutReceiver({
+        jwksUrl: () => `${server.url}/.well-known/jwks.json`,
+        issuer,
+        audience: () => appId,
+        now: () => Date.now(),
+      });
+      receivers.push(receiver);
+      const { app, user } = await createAppAndUser(server, {
+        name: 'RP',
+        redirectUris: [callback],
+        backchannelLogoutUri: receiver.url,
+      });
+      appId = app.id;
+
+      // The browser holds a Signoff session; the RP runs the code flow with openid-client.
+      const jar = new CookieJar();
+      const signedIn = await login(server, app.id, user.username, user.password);
+      jar.cookies.set('signoff_session', signedIn.cookie.split('=')[1]!);
+      const config = await oidc.discovery(new URL(issuer), app.id, undefined, oidc.None(), {
+        execute: [oidc.allowInsecureRequests],
+      });
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const authorize = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: callback,
+        scope: 'openid',
+        prompt: 'consent',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+      });
+      const landed = await jar.follow(authorize.href, server.url);
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(landed.url), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      const idToken = tokens.claims()!;
+      expect(idToken.sid).toEqual(expect.any(String));
+
+      // RP-initiated logout ends the session; the back-channel tells the RP which login ended.
+      await jar.follow(oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token! }).href, server.url);
+      await server.services.backchannel.runOnce();
+      expect(receiver.rejected).toEqual([]);
+      expect(receiver.received.map((r) => r.claims)).toEqual([
+        expect.objectContaining({ iss: idToken.iss, aud: idToken.aud, sub: idToken.sub, sid: idToken.sid }),
+      ]);
+    } finally {
+      await server.close();
     }
   });
 });

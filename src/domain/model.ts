@@ -55,6 +55,8 @@ export interface Session {
   ip: string | null;
   device: Device;
   createdAt: number;
+  /** When the user last entered their password on this session. */
+  authenticatedAt: number;
   lastActiveAt: number;
   idleExpiresAt: number;
   expiresAt: number;

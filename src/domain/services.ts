@@ -128,6 +128,10 @@ export async function createServices(deps: ServiceDeps) {
           .endExpired()
           .then((n) => n > 0 && log.info({ ended: n }, 'ended expired sessions'))
           .catch((error: unknown) => log.error({ err: error }, 'expiry sweep failed'));
+        // Expired OIDC codes, tokens and interactions are refused on read; this reclaims them.
+        store.oidc
+          .purgeExpired(clock.now())
+          .catch((error: unknown) => log.error({ err: error }, 'OIDC purge failed'));
       }, background.expirySweepMs)
     : null;
   sweeper?.unref();

@@ -79,6 +79,10 @@ export const toSession = (r: Row): Session => ({
   ip: nstr(r.ip),
   device: json(r.device),
   createdAt: num(r.created_at),
+  authenticatedAt:
+    r.authenticated_at === null || r.authenticated_at === undefined
+      ? num(r.created_at)
+      : num(r.authenticated_at),
   lastActiveAt: num(r.last_active_at),
   idleExpiresAt: num(r.idle_expires_at),
   expiresAt: num(r.expires_at),
@@ -161,6 +165,7 @@ export const sessionColumns = (s: Session) => [
   s.lastActiveAt,
   s.idleExpiresAt,
   s.expiresAt,
+  s.authenticatedAt,
 ];
 
 export const appSessionColumns = (a: AppSession) => [
@@ -201,7 +206,7 @@ export const APP_COLUMNS =
   'id, pool_id, name, identifier, secret_hash, redirect_uris, logout_redirect_uris, backchannel_logout_uri, created_at, updated_at';
 export const USER_COLUMNS = 'id, pool_id, username, email, name, password_hash, created_at, updated_at';
 export const SESSION_COLUMNS =
-  'id, pool_id, user_id, secret_hash, user_agent, ip, device, created_at, last_active_at, idle_expires_at, expires_at';
+  'id, pool_id, user_id, secret_hash, user_agent, ip, device, created_at, last_active_at, idle_expires_at, expires_at, authenticated_at';
 export const APP_SESSION_COLUMNS = 'id, session_id, pool_id, app_id, user_id, created_at, last_active_at';
 export const KEY_COLUMNS = 'kid, pool_id, alg, private_jwk, public_jwk, created_at, retired_at';
 export const DELIVERY_COLUMNS =

@@ -28,6 +28,20 @@ import {
 import type { Query, SqlDriver } from './sql-driver.ts';
 import type { CreateResult, DueDelivery, EndMeta, EndOutcome, EndSelector, Store } from './store.ts';
 
+const OIDC_SELECT =
+  'SELECT payload, consumed_at FROM oidc_payloads WHERE model = $1 AND (expires_at IS NULL OR expires_at > $2)';
+
+function oidcPayload(rows: Record<string, unknown>[]): Record<string, unknown> | null {
+  const row = rows[0];
+  if (!row) return null;
+  const payload = JSON.parse(row.payload as string) as Record<string, unknown>;
+  // oidc-provider reads `consumed` (seconds) to refuse a code or token used twice.
+  if (row.consumed_at !== null && row.consumed_at !== undefined) {
+    payload.consumed = Math.floor(Number(row.consumed_at) / 1000);
+  }
+  return payload;
+}
+
 const placeholders = (count: number, from = 1) =>
   Array.from({ length: count }, (_, i) => `$${i + from}`).join(', ');
 
@@ -150,6 +164,16 @@ export function createSqlStore(db: SqlDriver): Store {
           ]);
         }
       }
+
+      // Logout means logout: every code and token an OIDC grant of these sessions issued goes,
+      // offline_access refresh tokens included (oidc-provider would keep those by default).
+      const linked =
+        selector.scope === 'sessions' || selector.scope === 'users' ? 'session_id' : 'app_session_id';
+      await q(
+        `DELETE FROM oidc_payloads WHERE grant_id IN (
+           SELECT grant_id FROM oidc_grants WHERE pool_id = $1 AND ${db.inList(linked, '$2')})`,
+        [poolId, db.listParam(revoked)],
+      );
 
       let appSessions = 0;
       let deliveries = 0;
@@ -327,7 +351,7 @@ export function createSqlStore(db: SqlDriver): Store {
       create: async (session, appSession) => {
         await db.transaction(async (q) => {
           await q(
-            `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${placeholders(11)})`,
+            `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${placeholders(12)})`,
             sessionColumns(session),
           );
           if (appSession) {
@@ -410,6 +434,12 @@ export function createSqlStore(db: SqlDriver): Store {
             [poolId, appSessionId, at],
           );
         }
+      },
+      recordAuthentication: async (poolId, sessionId, at) => {
+        await db.query(
+          'UPDATE sessions SET authenticated_at = $3 WHERE pool_id = $1 AND id = $2 AND ended_at IS NULL',
+          [poolId, sessionId, at],
+        );
       },
       end,
       listEndedSince: async (since) => {
@@ -538,6 +568,67 @@ export function createSqlStore(db: SqlDriver): Store {
           ])
         ).length;
       },
+    },
+
+    oidc: {
+      upsert: async (model, id, payload, expiresAt) => {
+        const str = (v: unknown) => (typeof v === 'string' ? v : null);
+        await db.query(
+          `INSERT INTO oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
+             uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`,
+          [
+            model,
+            id,
+            JSON.stringify(payload),
+            str(payload.grantId),
+            str(payload.uid),
+            str(payload.userCode),
+            expiresAt,
+          ],
+        );
+      },
+      find: async (model, id, now) =>
+        oidcPayload(await db.query(`${OIDC_SELECT} AND id = $3`, [model, now, id])),
+      findByUid: async (model, uid, now) =>
+        oidcPayload(await db.query(`${OIDC_SELECT} AND uid = $3`, [model, now, uid])),
+      findByUserCode: async (model, userCode, now) =>
+        oidcPayload(await db.query(`${OIDC_SELECT} AND user_code = $3`, [model, now, userCode])),
+      consume: async (model, id, at) => {
+        await db.query('UPDATE oidc_payloads SET consumed_at = $3 WHERE model = $1 AND id = $2', [
+          model,
+          id,
+          at,
+        ]);
+      },
+      destroy: async (model, id) => {
+        await db.query('DELETE FROM oidc_payloads WHERE model = $1 AND id = $2', [model, id]);
+      },
+      revokeByGrantId: async (grantId) => {
+        await db.query('DELETE FROM oidc_payloads WHERE grant_id = $1', [grantId]);
+      },
+      linkGrant: async (l) => {
+        await db.query(
+          `INSERT INTO oidc_grants (grant_id, pool_id, session_id, app_session_id, created_at)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (grant_id) DO NOTHING`,
+          [l.grantId, l.poolId, l.sessionId, l.appSessionId, l.createdAt],
+        );
+      },
+      grantLink: async (grantId) => {
+        const row = (await db.query('SELECT * FROM oidc_grants WHERE grant_id = $1', [grantId]))[0];
+        return row
+          ? {
+              grantId: row.grant_id as string,
+              poolId: row.pool_id as string,
+              sessionId: row.session_id as string,
+              appSessionId: row.app_session_id as string,
+              createdAt: Number(row.created_at),
+            }
+          : null;
+      },
+      purgeExpired: async (now) =>
+        (await db.query('DELETE FROM oidc_payloads WHERE expires_at <= $1 RETURNING id', [now])).length,
     },
 
     audit: {

@@ -75,6 +75,17 @@ export interface DueDelivery extends LogoutDelivery {
   backchannelLogoutUri: string | null;
 }
 
+/** An oidc-provider model payload: JSON as the library wrote it (plus `consumed` when consumed). */
+export type OIDCPayload = Record<string, unknown>;
+
+export interface OIDCGrantLink {
+  grantId: string;
+  poolId: string;
+  sessionId: string;
+  appSessionId: string;
+  createdAt: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
@@ -137,6 +148,8 @@ export interface Store {
       at: number,
       idleExpiresAt: number,
     ): Promise<void>;
+    /** Records a fresh password proof on a live session. */
+    recordAuthentication(poolId: string, sessionId: string, at: number): Promise<void>;
     /**
      * The session core's write. In one transaction: marks the selected live sessions (or app
      * sessions) ended, queues one back-channel delivery per app session ending with them whose
@@ -188,6 +201,25 @@ export interface Store {
      * (pending ones are queued already). Returns how many were queued.
      */
     replay(poolId: string, appId: string, which: string[] | 'failed', now: number): Promise<number>;
+  };
+
+  /**
+   * oidc-provider's models, stored whole (see src/oidc/adapter.ts). Ids are unique per model.
+   * Ending a session deletes what its grants issued, inside `sessions.end`.
+   */
+  oidc: {
+    upsert(model: string, id: string, payload: OIDCPayload, expiresAt: number | null): Promise<void>;
+    find(model: string, id: string, now: number): Promise<OIDCPayload | null>;
+    findByUid(model: string, uid: string, now: number): Promise<OIDCPayload | null>;
+    findByUserCode(model: string, userCode: string, now: number): Promise<OIDCPayload | null>;
+    consume(model: string, id: string, at: number): Promise<void>;
+    destroy(model: string, id: string): Promise<void>;
+    revokeByGrantId(grantId: string): Promise<void>;
+    /** Ties a grant to the Signoff session and app session it was given in. */
+    linkGrant(link: OIDCGrantLink): Promise<void>;
+    grantLink(grantId: string): Promise<OIDCGrantLink | null>;
+    /** Drops payloads expired before `now`. Returns how many. */
+    purgeExpired(now: number): Promise<number>;
   };
 
   audit: {

@@ -2,6 +2,7 @@
 // schema), real services, the real Fastify app; optionally listening on a loopback port.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -16,6 +17,18 @@ import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 
 export const quietLog = { info() {}, warn() {}, error() {} };
+
+/** A TCP port free on loopback right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
 
 export const TEST_SETTINGS = {
   publicUrl: 'http://localhost:3000',
@@ -96,7 +109,14 @@ export async function startTestServer(
   const { store, location, cleanup } = await openTestStore(options);
   const bus = options.bus ?? createMemoryBus();
   const poolSecret = 'test-pool-secret-0123456789';
-  const settings = { ...TEST_SETTINGS, ...options.settings };
+  // A listening server knows its port before it starts, so that its public URL (the OIDC
+  // issuer, links, redirects) is the address clients really use.
+  const port = options.listen ? await freePort() : 0;
+  const settings = {
+    ...TEST_SETTINGS,
+    ...(options.listen ? { publicUrl: `http://127.0.0.1:${port}` } : {}),
+    ...options.settings,
+  };
   const services = await createServices({
     store,
     bus,
@@ -115,7 +135,7 @@ export async function startTestServer(
   });
   const app = await buildApp({ services });
   let url = '';
-  if (options.listen) url = await app.listen({ port: 0, host: '127.0.0.1' });
+  if (options.listen) url = await app.listen({ port, host: '127.0.0.1' });
   const poolId = services.defaultPoolId()!;
   let adminToken: string | null = null;
   return {

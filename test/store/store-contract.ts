@@ -65,6 +65,7 @@ export function defineStoreContract(
         ip: '127.0.0.1',
         device: { browser: 'Chrome 130', os: 'Linux', platform: 'desktop' },
         createdAt: at,
+        authenticatedAt: at,
         lastActiveAt: at,
         idleExpiresAt: at + 3_600_000,
         expiresAt: at + 86_400_000,

@@ -63,8 +63,9 @@ export function createLoginService(deps: { store: Store; sessions: SessionServic
       const valid = await verifyPassword(user?.passwordHash ?? null, input.password);
       if (!user || !valid) return { ok: false, reason: 'invalid_credentials' };
 
-      const existing = input.cookieSecret ? await sessions.fromCookie(input.cookieSecret) : null;
-      if (existing && existing.poolId === app.poolId && existing.userId === user.id) {
+      const found = input.cookieSecret ? await sessions.fromCookie(input.cookieSecret) : null;
+      if (found && found.poolId === app.poolId && found.userId === user.id) {
+        const existing = await sessions.recordAuthentication(found);
         const appSession = await sessions.joinApp(existing, app.id);
         const { token, expiresAt } = await issue(app, existing, appSession);
         return {

@@ -46,6 +46,18 @@ export function createLogoutService(deps: { core: SessionCore; sessions: Session
       );
     },
 
+    /**
+     * A browser logout that an app asked for (OIDC end session, an app's logout link) or
+     * that the user asked for on a Signoff page: the given sessions of one user end.
+     */
+    endBrowserSessions(poolId: string, userId: string, sessionIds: string[], appId: string | null) {
+      return core.endSessions(
+        { scope: 'sessions', poolId, sessionIds },
+        appId ? 'app_logout' : 'user_logout',
+        appId ? { type: 'app', id: appId } : { type: 'user', id: userId },
+      );
+    },
+
     /** An administrator ends one session of their pool. */
     async endSessionAsAdmin(poolId: string, sessionId: string, actor: Actor) {
       const session = await sessions.get(poolId, sessionId);

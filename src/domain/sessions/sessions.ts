@@ -71,6 +71,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         ip: input.ip,
         device: parseDevice(userAgent),
         createdAt: at,
+        authenticatedAt: at,
         lastActiveAt: at,
         // Idle expiry never lies past the absolute one: one index then finds every expired session.
         idleExpiresAt: Math.min(at + idleMs, at + deps.absoluteTTL * 1000),
@@ -90,6 +91,13 @@ export function createSessionService(deps: SessionServiceDeps) {
       const appSession = newAppSession(session, appId, clock.now());
       await store.sessions.addApp(appSession);
       return appSession;
+    },
+
+    /** Notes that the user just proved who they are (password) on this live session. */
+    async recordAuthentication(session: Session): Promise<Session> {
+      const at = clock.now();
+      await store.sessions.recordAuthentication(session.poolId, session.id, at);
+      return { ...session, authenticatedAt: at };
     },
 
     latestAppSession: (session: Session, appId: string) =>

@@ -8,6 +8,7 @@ import type { SigningKey } from '../model.ts';
 
 export interface LoadedKey {
   kid: string;
+  privateJwk: JsonWebKey;
   poolId: string;
   publicKey: KeyObject;
   privateKey: KeyObject;
@@ -21,6 +22,8 @@ export interface KeyRing {
   signingKey(poolId: string): LoadedKey | undefined;
   /** Any usable key, by kid. */
   get(kid: string): LoadedKey | undefined;
+  /** Every usable key of a pool, newest first. */
+  all(poolId: string): LoadedKey[];
   /** The pool's public keys as a JWK Set. */
   jwks(poolId: string): { keys: JWK[] };
   /** Replaces the ring's content with these stored keys (retired ones past their use are left out). */
@@ -49,6 +52,8 @@ export function createKeyRing(): KeyRing {
   return {
     signingKey: (poolId) => active.get(poolId),
     get: (kid) => byKid.get(kid),
+    all: (poolId) =>
+      [...byKid.values()].filter((k) => k.poolId === poolId).sort((a, b) => b.createdAt - a.createdAt),
     jwks: (poolId) => ({
       keys: [...byKid.values()].filter((k) => k.poolId === poolId).map((k) => k.publicJwk),
     }),
@@ -66,6 +71,7 @@ export function createKeyRing(): KeyRing {
                 poolId: k.poolId,
                 publicKey: createPublicKey({ key: k.publicJwk as never, format: 'jwk' }),
                 privateKey: createPrivateKey({ key: k.privateJwk as never, format: 'jwk' }),
+                privateJwk: k.privateJwk,
                 publicJwk: k.publicJwk as JWK,
                 createdAt: k.createdAt,
                 retiredAt: k.retiredAt,
