@@ -11,12 +11,17 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BusEvent } from '../src/bus/bus.ts';
 import { createManualClock } from '../src/domain/clock.ts';
 import { createBackchannelPost } from '../src/domain/logout/backchannel-post.ts';
-import { RETRY_CAP_MS, retryDelay } from '../src/domain/logout/backchannel-worker.ts';
+import {
+  createBackchannelWorker,
+  RETRY_CAP_MS,
+  retryDelay,
+  SLOW_TARGET_PAUSE_MS,
+} from '../src/domain/logout/backchannel-worker.ts';
 import { isPrivateAddress } from '../src/domain/logout/private-address.ts';
 import { CookieJar } from './helpers/browserless.ts';
 import { postgresUrl } from './helpers/environment.ts';
 import { BACKCHANNEL_EVENT, type LogoutReceiver, startLogoutReceiver } from './helpers/logout-receiver.ts';
-import { createAppAndUser, login, startTestServer, type TestServer } from './helpers/server.ts';
+import { createAppAndUser, login, quietLog, startTestServer, type TestServer } from './helpers/server.ts';
 
 const GIVE_UP_AFTER = 600; // seconds: a short horizon keeps the give-up test to a few dozen attempts
 
@@ -447,6 +452,54 @@ describe('back-channel logout', () => {
     expect(await only(server, s.a.id)).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 
+  it('an app that hangs holds back only its own notices, without counting attempts', async () => {
+    // A worker like the server's, with a short timeout and one notice per run.
+    const worker = createBackchannelWorker({
+      store: server.store,
+      keys: server.services.keys,
+      issuerOf: server.services.issuerOf,
+      bus: server.bus,
+      clock,
+      log: quietLog,
+      settings: { giveUpAfterMs: GIVE_UP_AFTER * 1000, allowPrivate: true, timeoutMs: 200, batchSize: 1 },
+    });
+    const slow = await signedInToTwoApps(server);
+    slow.receiver.answerWith('hang');
+    await logout(server, slow.token);
+    for (let i = 0; i < 2; i++) {
+      clock.advance(1);
+      await logout(server, (await login(server, slow.a.id, slow.user.username, slow.user.password)).token);
+    }
+    clock.advance(1);
+    const healthy = await signedInToTwoApps(server);
+    await logout(server, healthy.token);
+
+    for (let i = 0; i < 4; i++) await worker.runOnce();
+    expect(slow.receiver.requests, 'one timed out; the others were held back').toBe(1);
+    expect(healthy.receiver.received).toHaveLength(1);
+    const held = (await list(server, slow.a.id)).list;
+    expect(held.map((d) => [d.status, d.attempts])).toEqual([
+      ['pending', 0],
+      ['pending', 0],
+      ['pending', 1],
+    ]);
+    expect(held[2]!.lastError).toBe('no answer within 200 ms');
+    expect(held[0]!.lastError).toMatch(/^not sent: its server timed out lately \(no answer within 200 ms\)/);
+    const pauseEnds = clock.now() + SLOW_TARGET_PAUSE_MS;
+    expect(held.every((d) => Date.parse(d.nextAttemptAt!) >= (d.attempts === 0 ? pauseEnds : 0))).toBe(true);
+
+    // Once the pause is over, the app is tried again, and delivered to when it answers.
+    slow.receiver.answerWith(200);
+    clock.advance(SLOW_TARGET_PAUSE_MS + 4000);
+    for (let i = 0; i < 3; i++) await worker.runOnce();
+    expect((await list(server, slow.a.id)).list.map((d) => d.status)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+    ]);
+    expect(slow.receiver.rejected).toEqual([]);
+  });
+
   it('the background loop sends as soon as an end is announced on the bus', async () => {
     const s = await signedInToTwoApps(server);
     // A long timer: only the session.ended event can wake the worker in time.
@@ -643,6 +696,7 @@ describe('the back-channel POST and its backoff', () => {
       expect(await post(`http://127.0.0.1:${port}/`, { logout_token: 'x' })).toEqual({
         ok: false,
         refused: false,
+        timedOut: true,
         error: 'no answer within 200 ms',
       });
       expect(Date.now() - started).toBeLessThan(2000);

@@ -20,6 +20,8 @@ export type PostOutcome =
       error: string;
       /** Refused before anything was sent (a guarded address, a bad URI): retrying cannot help. */
       refused: boolean;
+      /** The app did not answer within the timeout. */
+      timedOut?: true;
     };
 
 /** Posts `form` to `uri`, form-encoded. Never throws: every outcome is a value. */
@@ -146,7 +148,8 @@ export function createBackchannelPost(options: BackchannelPostOptions): Backchan
         },
       );
       const timer = setTimeout(
-        () => finish({ ok: false, refused: false, error: `no answer within ${timeoutMs} ms` }),
+        () =>
+          finish({ ok: false, refused: false, timedOut: true, error: `no answer within ${timeoutMs} ms` }),
         timeoutMs,
       );
       request.on('error', (error) =>

@@ -32,6 +32,14 @@ export function retryDelay(failedAttempts: number, random: () => number = Math.r
   return Math.round(full / 2 + random() * (full / 2));
 }
 
+/**
+ * After a POST to an app's server times out, other notices to the same server wait this long
+ * instead of being tried: a run sends its batch concurrently and waits for the slowest, so an
+ * app that hangs with a large backlog (a mass logout) would otherwise hold every run for the
+ * whole timeout and keep the notices of every other app waiting behind its own.
+ */
+export const SLOW_TARGET_PAUSE_MS = 30_000;
+
 export interface BackchannelSettings {
   /** A delivery still failing this long after it was queued (or replayed) is marked failed, ms. */
   giveUpAfterMs: number;
@@ -58,6 +66,8 @@ export interface BackchannelWorkerDeps {
   random?: () => number;
 }
 
+type Outcome = 'delivered' | 'retried' | 'failed';
+
 export interface RunSummary {
   /** Rows taken from the outbox in this run. */
   claimed: number;
@@ -74,6 +84,16 @@ export function createBackchannelWorker(deps: BackchannelWorkerDeps) {
   const random = deps.random ?? Math.random;
   const post = deps.post ?? createBackchannelPost({ timeoutMs, allowPrivate: settings.allowPrivate });
   const sign = createLogoutTokenSigner({ keys: deps.keys, clock, issuerOf: deps.issuerOf });
+
+  // Servers (URL origins) that timed out lately: until when their notices are held back, and why.
+  const slowTargets = new Map<string, { until: number; error: string }>();
+  const originOf = (uri: string | null) => {
+    try {
+      return uri === null ? null : new URL(uri).origin;
+    } catch {
+      return null;
+    }
+  };
 
   function publish(event: BusEvent) {
     bus.publish(event).catch((error: unknown) => log.warn({ err: error }, 'event bus publish failed'));
@@ -93,9 +113,32 @@ export function createBackchannelWorker(deps: BackchannelWorkerDeps) {
     return post(d.backchannelLogoutUri, { logout_token: token });
   }
 
-  async function attempt(d: DueDelivery): Promise<'delivered' | 'retried' | 'failed'> {
-    const attempts = d.attempts + 1;
+  async function attempt(d: DueDelivery): Promise<Outcome> {
+    const origin = originOf(d.backchannelLogoutUri);
+    const paused = origin === null ? undefined : slowTargets.get(origin);
+    if (paused && paused.until > clock.now()) {
+      // Held back, not sent: no attempt is counted, and the retry comes after the pause.
+      const until = new Date(paused.until).toISOString();
+      const error = `not sent: its server timed out lately (${paused.error}); held back until ${until}`;
+      return record(d, d.attempts, { ok: false, refused: false, error }, paused.until, false);
+    }
+    if (paused && origin !== null) slowTargets.delete(origin);
+
     const outcome = await send(d);
+    if (!outcome.ok && outcome.timedOut && origin !== null) {
+      slowTargets.set(origin, { until: clock.now() + SLOW_TARGET_PAUSE_MS, error: outcome.error });
+    }
+    return record(d, d.attempts + 1, outcome, clock.now(), true);
+  }
+
+  /** Writes an outcome to the outbox row, then announces and logs it. */
+  async function record(
+    d: DueDelivery,
+    attempts: number,
+    outcome: PostOutcome,
+    retryFrom: number,
+    attempted: boolean,
+  ): Promise<Outcome> {
     const at = clock.now();
     const about = {
       poolId: d.poolId,
@@ -123,12 +166,14 @@ export function createBackchannelWorker(deps: BackchannelWorkerDeps) {
       return 'failed';
     }
     // The last retry falls on the horizon itself, so that the app gets its full time.
-    const nextAttemptAt = Math.min(at + retryDelay(attempts, random), horizon);
+    const nextAttemptAt = Math.min(retryFrom + retryDelay(Math.max(attempts, 1), random), horizon);
     await store.deliveries.markRetry(d.poolId, d.id, attempts, nextAttemptAt, outcome.error);
-    log.info(
-      { ...about, error: outcome.error, nextAttemptAt },
-      'back-channel logout not delivered; will retry',
-    );
+    if (attempted) {
+      log.info(
+        { ...about, error: outcome.error, nextAttemptAt },
+        'back-channel logout not delivered; will retry',
+      );
+    }
     return 'retried';
   }
 
