@@ -36,6 +36,8 @@ const settings = {
   adminTokenTTL: 7200,
   sessionIdleTTL: 86400,
   sessionAbsoluteTTL: 86400 * 30,
+  backchannelGiveUpAfter: 86400,
+  backchannelAllowPrivate: false,
 };
 
 /**

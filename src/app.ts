@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Services } from './domain/services.ts';
 import { applicationRoutes } from './http/api/applications.ts';
 import { endUserRoutes } from './http/api/end-user.ts';
+import { logoutDeliveryRoutes } from './http/api/logout-deliveries.ts';
 import { managementTokenRoutes } from './http/api/management-token.ts';
 import { userRoutes } from './http/api/users.ts';
 import { kontenbaseRoutes } from './http/compat/kontenbase.ts';
@@ -102,7 +103,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
       maxAge: services.settings.sessionAbsoluteTTL,
     },
   };
-  for (const routes of [systemRoutes, managementTokenRoutes, applicationRoutes, userRoutes, endUserRoutes]) {
+  for (const routes of [
+    systemRoutes,
+    managementTokenRoutes,
+    applicationRoutes,
+    logoutDeliveryRoutes,
+    userRoutes,
+    endUserRoutes,
+  ]) {
     routes(app, ctx);
   }
   kontenbaseRoutes(app, ctx);

@@ -26,6 +26,10 @@ export interface Config {
   logLevel: string;
   /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run). */
   trustProxy: boolean;
+  /** A back-channel logout delivery is marked failed once it has been retried this long, seconds. */
+  backchannelGiveUpAfter: number;
+  /** Deliver back-channel logouts to loopback, private and link-local addresses too. */
+  backchannelAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +70,13 @@ function url(env: Env, name: string, schemes: string[]): string | undefined {
   return raw;
 }
 
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
 const POOL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -100,10 +111,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (sessionAbsoluteTTL < sessionIdleTTL) {
     throw new ConfigError('SIGNOFF_SESSION_TTL must not be shorter than SIGNOFF_SESSION_IDLE_TTL');
   }
-  const trustProxy = read(env, 'SIGNOFF_TRUST_PROXY') ?? 'false';
-  if (trustProxy !== 'true' && trustProxy !== 'false') {
-    throw new ConfigError(`SIGNOFF_TRUST_PROXY must be true or false, got "${trustProxy}"`);
-  }
   return {
     port,
     host,
@@ -117,6 +124,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     sessionIdleTTL,
     sessionAbsoluteTTL,
     logLevel,
-    trustProxy: trustProxy === 'true',
+    trustProxy: flag(env, 'SIGNOFF_TRUST_PROXY', false),
+    backchannelGiveUpAfter: integer(env, 'SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER', 86400, 60, 30 * 86400),
+    backchannelAllowPrivate: flag(env, 'SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE', false),
   };
 }

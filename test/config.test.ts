@@ -11,7 +11,13 @@ describe('configuration', () => {
       dataDir: '/srv/signoff/data',
       databaseUrl: undefined,
       redisUrl: undefined,
+      trustProxy: false,
+      backchannelGiveUpAfter: 86400,
+      backchannelAllowPrivate: false,
     });
+    expect(
+      loadConfig({ SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER: '3600', SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE: 'true' }),
+    ).toMatchObject({ backchannelGiveUpAfter: 3600, backchannelAllowPrivate: true });
     expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
     expect(loadConfig({ SIGNOFF_PUBLIC_URL: 'https://id.example.com/' }).publicUrl).toBe(
       'https://id.example.com',
@@ -31,6 +37,9 @@ describe('configuration', () => {
     [{ SIGNOFF_ADMIN_PASSWORD: 'short' }, 'SIGNOFF_ADMIN_PASSWORD'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ SIGNOFF_TRUST_PROXY: 'yes' }, 'SIGNOFF_TRUST_PROXY'],
+    [{ SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER: '1d' }, 'SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER'],
+    [{ SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER: '59' }, 'SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER'],
+    [{ SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE: '1' }, 'SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE'],
     [{ SIGNOFF_SESSION_TTL: '60', SIGNOFF_SESSION_IDLE_TTL: '120' }, 'SIGNOFF_SESSION_TTL'],
   ])('refuses %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -1,7 +1,8 @@
-// The event bus: how a node tells the others (and its own listeners) that sessions ended or
-// keys changed. In-process by default; Redis pub/sub when REDIS_URL is set. The bus is a fast
-// path, not the source of truth: every node also polls the store (revocation-sync.ts), so a
-// lost message delays a revocation on another node by one poll interval at worst.
+// The event bus: how a node tells the others (and its own listeners) that sessions ended,
+// keys changed, or a back-channel logout was delivered or given up on. In-process by default;
+// Redis pub/sub when REDIS_URL is set. The bus is a fast path, not the source of truth: every
+// node also polls the store (revocation-sync.ts, and the back-channel worker's timer), so a
+// lost message delays a revocation or a delivery by one poll interval at worst.
 import type { Actor, EndReason } from '../domain/model.ts';
 
 export interface SessionEndedEvent {
@@ -24,7 +25,35 @@ export interface KeysChangedEvent {
   poolId: string;
 }
 
-export type BusEvent = SessionEndedEvent | KeysChangedEvent;
+/** A back-channel logout notice reached the app (it answered 200 or 204). */
+export interface LogoutDeliveredEvent {
+  type: 'logout.delivered';
+  poolId: string;
+  appId: string;
+  deliveryId: string;
+  /** The session the notice was about: the logout token's `sid`. */
+  sid: string;
+  userId: string;
+  /** Attempts it took, counted since the delivery was queued (or last replayed). */
+  attempts: number;
+  at: number;
+}
+
+/** A back-channel logout notice was given up on: past the give-up horizon, or refused outright. */
+export interface LogoutFailedEvent {
+  type: 'logout.failed';
+  poolId: string;
+  appId: string;
+  deliveryId: string;
+  sid: string;
+  userId: string;
+  attempts: number;
+  at: number;
+  /** Why the last attempt failed, as listed in the delivery's `lastError`. */
+  error: string;
+}
+
+export type BusEvent = SessionEndedEvent | KeysChangedEvent | LogoutDeliveredEvent | LogoutFailedEvent;
 export type BusListener = (event: BusEvent) => void;
 
 export interface Bus {

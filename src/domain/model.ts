@@ -137,4 +137,6 @@ export interface LogoutDelivery {
   lastError: string | null;
   createdAt: number;
   deliveredAt: number | null;
+  /** When it was last queued again by a replay; its give-up horizon counts from here (else from createdAt). */
+  replayedAt: number | null;
 }

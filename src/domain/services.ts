@@ -6,7 +6,9 @@ import { createAppService } from './apps/apps.ts';
 import { createLoginService } from './auth/login.ts';
 import { createLoginThrottle, DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from './auth/login-throttle.ts';
 import type { Clock } from './clock.ts';
+import { createBackchannelWorker } from './logout/backchannel-worker.ts';
 import { createLogoutService } from './logout/logout.ts';
+import { createLogoutDeliveryService } from './logout/logout-deliveries.ts';
 import { createPoolService } from './pools/pools.ts';
 import { createSessionCore } from './sessions/session-core.ts';
 import { createSessionService } from './sessions/sessions.ts';
@@ -22,6 +24,10 @@ export interface DomainSettings {
   adminTokenTTL: number;
   sessionIdleTTL: number;
   sessionAbsoluteTTL: number;
+  /** Seconds after which a back-channel logout delivery still failing is marked failed. */
+  backchannelGiveUpAfter: number;
+  /** Deliver back-channel logouts to loopback, private and link-local addresses too. */
+  backchannelAllowPrivate: boolean;
   /** Hosted login failures allowed per account and per address; defaults to DEFAULT_THROTTLE_LIMITS. */
   loginThrottle?: ThrottleLimits;
 }
@@ -38,8 +44,13 @@ export interface ServiceDeps {
   clock: Clock;
   log: Logger;
   settings: DomainSettings;
-  /** How often background work runs (revocation poll, key reload, expiry sweep); tests turn it off. */
-  background?: { revocationPollMs: number; keyReloadMs: number; expirySweepMs: number } | false;
+  /**
+   * How often background work runs (revocation poll, key reload, expiry sweep, back-channel
+   * retries); tests turn it off and drive the work themselves (`backchannel.runOnce()`).
+   */
+  background?:
+    | { revocationPollMs: number; keyReloadMs: number; expirySweepMs: number; backchannelPollMs: number }
+    | false;
 }
 
 export async function createServices(deps: ServiceDeps) {
@@ -103,6 +114,7 @@ export async function createServices(deps: ServiceDeps) {
     revocationPollMs: 2000,
     keyReloadMs: 10_000,
     expirySweepMs: 60_000,
+    backchannelPollMs: 1000,
   };
   const sync = await startRevocationSync({
     store,
@@ -137,6 +149,22 @@ export async function createServices(deps: ServiceDeps) {
     : null;
   keyReloader?.unref();
 
+  const backchannel = createBackchannelWorker({
+    store,
+    keys,
+    issuerOf,
+    bus,
+    clock,
+    log,
+    settings: {
+      giveUpAfterMs: settings.backchannelGiveUpAfter * 1000,
+      allowPrivate: settings.backchannelAllowPrivate,
+    },
+  });
+  // Woken at once by ends that queued deliveries; the timer brings retries as they come due
+  // and whatever was pending when the process last stopped.
+  if (background) backchannel.start(background.backchannelPollMs);
+
   return {
     store,
     bus,
@@ -159,6 +187,8 @@ export async function createServices(deps: ServiceDeps) {
       throttle: createLoginThrottle(clock, settings.loginThrottle ?? DEFAULT_THROTTLE_LIMITS),
     }),
     logout: createLogoutService({ core, sessions, store }),
+    backchannel,
+    logoutDeliveries: createLogoutDeliveryService({ store, clock, wake: backchannel.wake }),
     issuerOf,
     defaultPoolId: () => defaultPoolId,
     revocationSync: sync,
@@ -167,6 +197,7 @@ export async function createServices(deps: ServiceDeps) {
       unsubscribeKeys();
       if (sweeper) clearInterval(sweeper);
       if (keyReloader) clearInterval(keyReloader);
+      await backchannel.stop();
     },
   };
 }

@@ -1,7 +1,7 @@
 // Records → wire shapes, with their schemas (used for validation of responses, fast
 // serialisation and the OpenAPI document). Nothing secret ever reaches these shapes.
 import { Type } from 'typebox';
-import type { App, SessionWithApps, User } from '../domain/model.ts';
+import type { App, LogoutDelivery, SessionWithApps, User } from '../domain/model.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -105,4 +105,32 @@ export const EndSummarySchema = Type.Object({
   ended: Type.Integer({ description: 'Sessions touched by this call.' }),
   appSessions: Type.Integer(),
   deliveries: Type.Integer({ description: 'Back-channel logout notices queued.' }),
+});
+
+export const DeliverySchema = Type.Object({
+  id: Type.String(),
+  sid: Type.String({ description: 'The ended session: the logout token carries it as `sid`.' }),
+  userId: Type.String(),
+  status: Type.String({ enum: ['pending', 'delivered', 'failed'] }),
+  attempts: Type.Integer({ description: 'Attempts since it was queued (or last replayed).' }),
+  lastError: Nullable(Type.String({ description: 'Why the latest failed attempt failed.' })),
+  createdAt: Type.String({ format: 'date-time' }),
+  deliveredAt: Nullable(Type.String({ format: 'date-time' })),
+  nextAttemptAt: Nullable(
+    Type.String({ format: 'date-time', description: 'When a pending one is tried next.' }),
+  ),
+  replayedAt: Nullable(Type.String({ format: 'date-time' })),
+});
+
+export const presentDelivery = (d: LogoutDelivery) => ({
+  id: d.id,
+  sid: d.sessionId,
+  userId: d.userId,
+  status: d.status,
+  attempts: d.attempts,
+  lastError: d.lastError,
+  createdAt: iso(d.createdAt),
+  deliveredAt: d.deliveredAt === null ? null : iso(d.deliveredAt),
+  nextAttemptAt: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
+  replayedAt: d.replayedAt === null ? null : iso(d.replayedAt),
 });

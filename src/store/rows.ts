@@ -4,7 +4,9 @@ import type {
   Admin,
   App,
   AppSession,
+  DeliveryStatus,
   EndReason,
+  LogoutDelivery,
   Pool,
   Session,
   SessionEndRecord,
@@ -111,6 +113,21 @@ export const toSessionEnd = (r: Row): SessionEndRecord => ({
   apps: json<string[]>(r.apps),
 });
 
+export const toDelivery = (r: Row): LogoutDelivery => ({
+  id: str(r.id),
+  poolId: str(r.pool_id),
+  appId: str(r.app_id),
+  sessionId: str(r.session_id),
+  userId: str(r.user_id),
+  status: str(r.status) as DeliveryStatus,
+  attempts: num(r.attempts),
+  nextAttemptAt: num(r.next_attempt_at),
+  lastError: nstr(r.last_error),
+  createdAt: num(r.created_at),
+  deliveredAt: nnum(r.delivered_at),
+  replayedAt: nnum(r.replayed_at),
+});
+
 /** Column values of a record, in the order of the INSERT statements of both drivers. */
 export const appColumns = (a: App) => [
   a.id,
@@ -192,3 +209,5 @@ export const SESSION_COLUMNS =
   'id, pool_id, user_id, secret_hash, user_agent, ip, device, created_at, last_active_at, idle_expires_at, expires_at, authenticated_at';
 export const APP_SESSION_COLUMNS = 'id, session_id, pool_id, app_id, user_id, created_at, last_active_at';
 export const KEY_COLUMNS = 'kid, pool_id, alg, private_jwk, public_jwk, created_at, retired_at';
+export const DELIVERY_COLUMNS =
+  'id, pool_id, app_id, session_id, user_id, status, attempts, next_attempt_at, last_error, created_at, delivered_at, replayed_at';

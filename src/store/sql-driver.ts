@@ -14,6 +14,12 @@ export interface SqlDriver {
   inList(column: string, placeholder: string): string;
   /** The value to bind for a list parameter. */
   listParam(values: readonly string[]): unknown;
+  /**
+   * Appended to a SELECT that picks rows to claim: PostgreSQL's ` FOR UPDATE SKIP LOCKED`, so
+   * that nodes claiming at the same moment take different rows instead of queueing on the same
+   * ones; empty on SQLite, where one writer at a time holds the database anyway.
+   */
+  readonly skipLocked: string;
   /** The name of the unique index a write violated, or null when `error` is something else. */
   uniqueViolation(error: unknown): string | null;
   migrate(): Promise<void>;

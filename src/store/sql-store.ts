@@ -7,6 +7,7 @@ import {
   APP_SESSION_COLUMNS,
   appColumns,
   appSessionColumns,
+  DELIVERY_COLUMNS,
   KEY_COLUMNS,
   keyColumns,
   SESSION_COLUMNS,
@@ -14,6 +15,7 @@ import {
   toAdmin,
   toApp,
   toAppSession,
+  toDelivery,
   toKey,
   toPool,
   toSession,
@@ -24,7 +26,7 @@ import {
   withApps,
 } from './rows.ts';
 import type { Query, SqlDriver } from './sql-driver.ts';
-import type { CreateResult, EndMeta, EndOutcome, EndSelector, Store } from './store.ts';
+import type { CreateResult, DueDelivery, EndMeta, EndOutcome, EndSelector, Store } from './store.ts';
 
 const OIDC_SELECT =
   'SELECT payload, consumed_at FROM oidc_payloads WHERE model = $1 AND (expires_at IS NULL OR expires_at > $2)';
@@ -470,6 +472,102 @@ export function createSqlStore(db: SqlDriver): Store {
             [since, now, limit],
           )
         ).map((r) => ({ id: r.id as string, poolId: r.pool_id as string })),
+    },
+
+    deliveries: {
+      claimDue: async (now, limit, leaseMs): Promise<DueDelivery[]> => {
+        // One statement, so the claim is atomic on both databases. The outer conditions repeat
+        // the inner ones: on PostgreSQL a claimer that waited for a row another one just
+        // claimed re-checks them on the new row version and leaves the row alone.
+        const rows = await db.query(
+          `UPDATE logout_deliveries SET next_attempt_at = $2
+           WHERE id IN (
+             SELECT id FROM logout_deliveries WHERE status = 'pending' AND next_attempt_at <= $1
+             ORDER BY next_attempt_at, id LIMIT $3${db.skipLocked}
+           ) AND status = 'pending' AND next_attempt_at <= $1
+           RETURNING ${DELIVERY_COLUMNS}`,
+          [now, now + leaseMs, limit],
+        );
+        if (rows.length === 0) return [];
+        const deliveries = rows.map(toDelivery).sort((a, b) => a.createdAt - b.createdAt);
+        // Deleted apps too: a deletion ends the app's sessions, and the app is owed the notice.
+        const uris = new Map<string, string | null>();
+        for (const r of await db.query(
+          `SELECT id, pool_id, backchannel_logout_uri FROM apps WHERE ${db.inList('id', '$1')}`,
+          [db.listParam([...new Set(deliveries.map((d) => d.appId))])],
+        )) {
+          uris.set(
+            `${r.pool_id as string}/${r.id as string}`,
+            (r.backchannel_logout_uri as string | null) ?? null,
+          );
+        }
+        return deliveries.map((d) => ({
+          ...d,
+          backchannelLogoutUri: uris.get(`${d.poolId}/${d.appId}`) ?? null,
+        }));
+      },
+      markDelivered: async (poolId, id, attempts, at) =>
+        (
+          await db.query(
+            `UPDATE logout_deliveries SET status = 'delivered', attempts = $3, delivered_at = $4
+             WHERE pool_id = $1 AND id = $2 AND status = 'pending' RETURNING id`,
+            [poolId, id, attempts, at],
+          )
+        ).length > 0,
+      markRetry: async (poolId, id, attempts, nextAttemptAt, error) =>
+        (
+          await db.query(
+            `UPDATE logout_deliveries SET attempts = $3, next_attempt_at = $4, last_error = $5
+             WHERE pool_id = $1 AND id = $2 AND status = 'pending' RETURNING id`,
+            [poolId, id, attempts, nextAttemptAt, error],
+          )
+        ).length > 0,
+      markFailed: async (poolId, id, attempts, error) =>
+        (
+          await db.query(
+            `UPDATE logout_deliveries SET status = 'failed', attempts = $3, last_error = $4
+             WHERE pool_id = $1 AND id = $2 AND status = 'pending' RETURNING id`,
+            [poolId, id, attempts, error],
+          )
+        ).length > 0,
+      get: async (poolId, id) =>
+        first(
+          (
+            await db.query(
+              `SELECT ${DELIVERY_COLUMNS} FROM logout_deliveries WHERE pool_id = $1 AND id = $2`,
+              [poolId, id],
+            )
+          ).map(toDelivery),
+        ),
+      list: async (poolId, appId, status, offset, limit) => {
+        const where = `pool_id = $1 AND app_id = $2${status === null ? '' : ' AND status = $3'}`;
+        const params: unknown[] = status === null ? [poolId, appId] : [poolId, appId, status];
+        const n = params.length;
+        const total = await db.query(`SELECT count(*) AS n FROM logout_deliveries WHERE ${where}`, params);
+        const rows = await db.query(
+          `SELECT ${DELIVERY_COLUMNS} FROM logout_deliveries WHERE ${where}
+           ORDER BY created_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+          [...params, limit, offset],
+        );
+        return { totalCount: Number(total[0]?.n ?? 0), list: rows.map(toDelivery) };
+      },
+      replay: async (poolId, appId, which, now) => {
+        const set = `UPDATE logout_deliveries
+           SET status = 'pending', attempts = 0, next_attempt_at = $3, replayed_at = $3, delivered_at = NULL
+           WHERE pool_id = $1 AND app_id = $2`;
+        if (which === 'failed') {
+          return (await db.query(`${set} AND status = 'failed' RETURNING id`, [poolId, appId, now])).length;
+        }
+        if (which.length === 0) return 0;
+        return (
+          await db.query(`${set} AND status <> 'pending' AND ${db.inList('id', '$4')} RETURNING id`, [
+            poolId,
+            appId,
+            now,
+            db.listParam(which),
+          ])
+        ).length;
+      },
     },
 
     oidc: {

@@ -7,7 +7,9 @@ import type {
   Admin,
   App,
   AppSession,
+  DeliveryStatus,
   EndReason,
+  LogoutDelivery,
   Pool,
   Session,
   SessionEndRecord,
@@ -62,6 +64,15 @@ export interface AppPatch {
   backchannelLogoutUri?: string | null;
   secretHash?: string;
   updatedAt: number;
+}
+
+/** A delivery taken by a worker, with where to send it. */
+export interface DueDelivery extends LogoutDelivery {
+  /**
+   * The app's back-channel URI as it is now — also for an app deleted since (its users' sessions
+   * ended with the deletion, and it is still owed the notice) — or null once it was removed.
+   */
+  backchannelLogoutUri: string | null;
 }
 
 /** An oidc-provider model payload: JSON as the library wrote it (plus `consumed` when consumed). */
@@ -151,6 +162,45 @@ export interface Store {
     listLiveIds(poolId: string, appId: string | null, limit: number): Promise<string[]>;
     /** Live sessions whose (idle or absolute) expiry fell in (since, now]. */
     listExpired(since: number, now: number, limit: number): Promise<{ id: string; poolId: string }[]>;
+  };
+
+  /**
+   * The back-channel logout outbox (rows written by `sessions.end`). Delivery is at least once:
+   * a worker claims rows for a lease; a worker that dies mid-send leaves them to be claimed
+   * again when the lease runs out, so an app may receive the same notice twice.
+   */
+  deliveries: {
+    /**
+     * Atomically takes up to `limit` pending rows due at `now` (any pool: the worker serves all)
+     * and pushes their next attempt to `now + leaseMs`, so that no other worker takes them
+     * meanwhile. Oldest due first.
+     */
+    claimDue(now: number, limit: number, leaseMs: number): Promise<DueDelivery[]>;
+    /** Each `mark…` changes only a row still pending; false when it no longer was. */
+    markDelivered(poolId: string, id: string, attempts: number, at: number): Promise<boolean>;
+    markRetry(
+      poolId: string,
+      id: string,
+      attempts: number,
+      nextAttemptAt: number,
+      error: string,
+    ): Promise<boolean>;
+    markFailed(poolId: string, id: string, attempts: number, error: string): Promise<boolean>;
+    get(poolId: string, id: string): Promise<LogoutDelivery | null>;
+    /** An app's deliveries, newest first, optionally of one status. */
+    list(
+      poolId: string,
+      appId: string,
+      status: DeliveryStatus | null,
+      offset: number,
+      limit: number,
+    ): Promise<Page<LogoutDelivery>>;
+    /**
+     * Queues deliveries of an app again, due at `now`, with their attempts, backoff and give-up
+     * horizon starting over: every failed one, or the listed ones that are failed or delivered
+     * (pending ones are queued already). Returns how many were queued.
+     */
+    replay(poolId: string, appId: string, which: string[] | 'failed', now: number): Promise<number>;
   };
 
   /**

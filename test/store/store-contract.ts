@@ -337,6 +337,144 @@ export function defineStoreContract(
       expect(await store.sessions.listLiveIds(P, a.id, 100)).not.toContain(sv.session.id);
     });
 
+    it('deliveries: claimed once per lease, marked, listed per app and status, replayed; scoped by pool', async () => {
+      const a = app(P, { backchannelLogoutUri: 'https://a.example/bc' });
+      const b = app(P, { backchannelLogoutUri: 'https://b.example/bc' });
+      await store.apps.create(a);
+      await store.apps.create(b);
+      const u = user(P);
+      await store.users.create(u);
+      const s1 = await session(P, u.id, [a.id, b.id]);
+      const s2 = await session(P, u.id, [a.id]);
+      const at = T0 + 10_000;
+      await store.sessions.end({ scope: 'sessions', poolId: P, sessionIds: [s1.session.id] }, meta(at));
+      await store.sessions.end({ scope: 'sessions', poolId: P, sessionIds: [s2.session.id] }, meta(at + 1));
+      // Other tests' rows share the table: look only at this test's apps.
+      const mine = <D extends { appId: string }>(ds: D[]) =>
+        ds.filter((d) => d.appId === a.id || d.appId === b.id);
+      const lease = 60_000;
+
+      const claimed = mine(await store.deliveries.claimDue(at + 1, 1000, lease));
+      expect(claimed).toHaveLength(3);
+      const onA1 = claimed.find((d) => d.appId === a.id && d.sessionId === s1.session.id)!;
+      const onA2 = claimed.find((d) => d.appId === a.id && d.sessionId === s2.session.id)!;
+      const onB1 = claimed.find((d) => d.appId === b.id)!;
+      expect(onA1).toEqual({
+        id: s1.apps[0]!.id,
+        poolId: P,
+        appId: a.id,
+        sessionId: s1.session.id,
+        userId: u.id,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: at + 1 + lease,
+        lastError: null,
+        createdAt: at,
+        deliveredAt: null,
+        replayedAt: null,
+        backchannelLogoutUri: 'https://a.example/bc',
+      });
+      expect(onB1.backchannelLogoutUri).toBe('https://b.example/bc');
+      // Leased: nobody else takes them until the lease has run out.
+      expect(mine(await store.deliveries.claimDue(at + lease, 1000, lease))).toEqual([]);
+      expect(mine(await store.deliveries.claimDue(at + 1 + lease, 1000, lease))).toHaveLength(3);
+
+      // Marks reach only a pending row of the named pool.
+      expect(await store.deliveries.markDelivered(Q, onA1.id, 1, at + 2)).toBe(false);
+      expect(await store.deliveries.markDelivered(P, onA1.id, 1, at + 2)).toBe(true);
+      expect(await store.deliveries.markDelivered(P, onA1.id, 2, at + 3)).toBe(false);
+      expect(await store.deliveries.markRetry(P, onB1.id, 1, at + 5000, 'HTTP 500')).toBe(true);
+      expect(await store.deliveries.markFailed(Q, onA2.id, 7, 'gave up')).toBe(false);
+      expect(await store.deliveries.markFailed(P, onA2.id, 7, 'gave up')).toBe(true);
+      expect(await store.deliveries.markRetry(P, onA2.id, 8, at + 5000, 'late')).toBe(false);
+      expect(await store.deliveries.get(P, onA1.id)).toMatchObject({
+        status: 'delivered',
+        attempts: 1,
+        deliveredAt: at + 2,
+      });
+      expect(await store.deliveries.get(P, onB1.id)).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        nextAttemptAt: at + 5000,
+        lastError: 'HTTP 500',
+      });
+      expect(await store.deliveries.get(P, onA2.id)).toMatchObject({
+        status: 'failed',
+        attempts: 7,
+        lastError: 'gave up',
+      });
+      expect(await store.deliveries.get(Q, onA1.id)).toBeNull();
+      expect(mine(await store.deliveries.claimDue(at + 4999, 1000, lease))).toEqual([]);
+      expect(mine(await store.deliveries.claimDue(at + 5000, 1000, lease)).map((d) => d.id)).toEqual([
+        onB1.id,
+      ]);
+
+      const ids = (page: { list: { id: string }[] }) => page.list.map((d) => d.id);
+      const all = await store.deliveries.list(P, a.id, null, 0, 10);
+      expect(all.totalCount).toBe(2);
+      expect(ids(all)).toEqual([onA2.id, onA1.id]); // newest first
+      expect(ids(await store.deliveries.list(P, a.id, null, 1, 1))).toEqual([onA1.id]);
+      expect(await store.deliveries.list(P, a.id, 'failed', 0, 10)).toMatchObject({ totalCount: 1 });
+      expect(ids(await store.deliveries.list(P, a.id, 'delivered', 0, 10))).toEqual([onA1.id]);
+      expect(ids(await store.deliveries.list(P, b.id, 'pending', 0, 10))).toEqual([onB1.id]);
+      expect(await store.deliveries.list(Q, a.id, null, 0, 10)).toEqual({ totalCount: 0, list: [] });
+
+      // Replay: every failed one, or named ones that are not pending; never another pool's or app's.
+      expect(await store.deliveries.replay(Q, a.id, 'failed', at + 9000)).toBe(0);
+      expect(await store.deliveries.replay(P, a.id, 'failed', at + 9000)).toBe(1);
+      expect(await store.deliveries.get(P, onA2.id)).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: at + 9000,
+        replayedAt: at + 9000,
+        lastError: 'gave up',
+      });
+      expect(await store.deliveries.replay(P, a.id, [onA1.id, onA2.id, onB1.id], at + 9500)).toBe(1);
+      expect(await store.deliveries.get(P, onA1.id)).toMatchObject({
+        status: 'pending',
+        deliveredAt: null,
+        replayedAt: at + 9500,
+      });
+      expect(await store.deliveries.replay(P, a.id, [], at + 9500)).toBe(0);
+
+      // A deleted app is still owed its notices; an app whose URI was removed has nowhere to get them.
+      await store.apps.delete(P, a.id, at + 9600);
+      await store.apps.update(P, b.id, { backchannelLogoutUri: null, updatedAt: at + 9600 });
+      const uris = mine(await store.deliveries.claimDue(at + 1_000_000, 1000, lease)).map((d) => [
+        d.id,
+        d.backchannelLogoutUri,
+      ]);
+      expect(uris).toEqual(
+        expect.arrayContaining([
+          [onA1.id, 'https://a.example/bc'],
+          [onA2.id, 'https://a.example/bc'],
+          [onB1.id, null],
+        ]),
+      );
+    });
+
+    it('deliveries: claimers running at once never take the same row', async () => {
+      const R = `pool-${newId()}`;
+      await store.pools.create({ id: R, name: R, secretHash: hashSecret('s'), createdAt: T0 });
+      const a = app(R, { backchannelLogoutUri: 'https://c.example/bc' });
+      await store.apps.create(a);
+      const u = user(R);
+      await store.users.create(u);
+      const sessions = [];
+      for (let i = 0; i < 12; i++) sessions.push((await session(R, u.id, [a.id])).session.id);
+      const at = T0 + 2_000_000;
+      await store.sessions.end({ scope: 'sessions', poolId: R, sessionIds: sessions }, meta(at));
+      const claims = await Promise.all(
+        Array.from({ length: 4 }, () => store.deliveries.claimDue(at + 3_000_000, 1000, 60_000)),
+      );
+      const taken = claims
+        .flat()
+        .filter((d) => d.appId === a.id)
+        .map((d) => d.id);
+      expect(taken).toHaveLength(12);
+      expect(new Set(taken).size).toBe(12);
+    });
+
     it('lists expired sessions, and records newest-first audit pages per pool', async () => {
       const u = user(Q);
       await store.users.create(u);

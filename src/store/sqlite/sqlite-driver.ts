@@ -80,6 +80,7 @@ export function createSqliteDriver(file: string): SqlDriver {
     transaction,
     inList: (column, p) => `${column} IN (SELECT value FROM json_each(${p}))`,
     listParam: (values) => JSON.stringify(values),
+    skipLocked: '',
     uniqueViolation(error) {
       const e = error as { errcode?: number; message?: string };
       // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY

@@ -1,0 +1,161 @@
+// The back-channel POST itself (OIDC Back-Channel Logout 1.0 §2.5): a form-encoded body,
+// a bounded wait, no redirects followed, and only 200 or 204 taken as done (§2.8).
+//
+// node:http rather than fetch: the SSRF guard has to judge the address the connection is
+// actually made to. fetch resolves the host on its own, so a check beforehand could be
+// answered with a public address and the connection made to a private one (DNS rebinding).
+// Here the guard is the resolver of the connection itself (`lookup`), and a literal IP in the
+// URI is checked before connecting.
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { isPrivateAddress } from './private-address.ts';
+
+export type PostOutcome =
+  | { ok: true; status: number }
+  | {
+      ok: false;
+      /** What went wrong, for the delivery's lastError. */
+      error: string;
+      /** Refused before anything was sent (a guarded address, a bad URI): retrying cannot help. */
+      refused: boolean;
+      /** The app did not answer within the timeout. */
+      timedOut?: true;
+    };
+
+/** Posts `form` to `uri`, form-encoded. Never throws: every outcome is a value. */
+export type BackchannelPost = (uri: string, form: Record<string, string>) => Promise<PostOutcome>;
+
+export interface BackchannelPostOptions {
+  /** The whole exchange, connection to answer, must fit in this. */
+  timeoutMs: number;
+  /** Allow loopback, private and link-local targets (SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE). */
+  allowPrivate: boolean;
+}
+
+const ALLOW_HINT = 'set SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE=true to allow it';
+const EXCERPT_BYTES = 200;
+
+class RefusedAddressError extends Error {
+  override name = 'RefusedAddressError';
+}
+
+const refusal = (host: string, address: string) =>
+  `refused: ${host} ${host === address ? 'is' : `resolves to ${address},`} a loopback, private or link-local address (${ALLOW_HINT})`;
+
+/** dns.lookup that fails for any host with a non-public address among its addresses. */
+const guardedLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    if (error) return callback(error, '', 0);
+    const inside = addresses.find((a) => isPrivateAddress(a.address));
+    if (inside) return callback(new RefusedAddressError(refusal(hostname, inside.address)), '', 0);
+    if (options.all) return callback(null, addresses);
+    const first = addresses[0];
+    if (!first) return callback(new Error(`${hostname} has no address`), '', 0);
+    callback(null, first.address, first.family);
+  });
+};
+
+/** A short, single-line, printable excerpt of what the app answered. */
+const excerpt = (body: Buffer) =>
+  body
+    .subarray(0, EXCERPT_BYTES)
+    .toString('utf8')
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // Connecting to a host with several addresses fails with one error per address.
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return error.errors.map(describeError).join('; ');
+  }
+  return error.message || ((error as NodeJS.ErrnoException).code ?? error.name);
+}
+
+export function createBackchannelPost(options: BackchannelPostOptions): BackchannelPost {
+  const { timeoutMs, allowPrivate } = options;
+  return (uri, form) => {
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      return Promise.resolve({ ok: false, refused: true, error: `refused: ${uri} is not a URL` });
+    }
+    const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
+    if (!client) {
+      return Promise.resolve({ ok: false, refused: true, error: `refused: ${url.protocol} is not http(s)` });
+    }
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    // A literal address never goes through the resolver: check it here.
+    if (!allowPrivate && isIP(host) !== 0 && isPrivateAddress(host)) {
+      return Promise.resolve({ ok: false, refused: true, error: refusal(host, host) });
+    }
+    const body = new URLSearchParams(form).toString();
+
+    return new Promise<PostOutcome>((resolve) => {
+      let settled = false;
+      const finish = (outcome: PostOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (!outcome.ok) request.destroy();
+        resolve(outcome);
+      };
+      const request = client.request(
+        url,
+        {
+          method: 'POST',
+          // No connection pool: a fresh connection per notice, so no stale keep-alive socket
+          // turns a good delivery into a spurious failure, and every connection is guarded.
+          agent: false,
+          ...(allowPrivate ? {} : { lookup: guardedLookup }),
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': Buffer.byteLength(body),
+            'user-agent': 'Signoff back-channel logout',
+          },
+        },
+        (response) => {
+          const status = response.statusCode ?? 0;
+          // §2.8: 200 OK; some frameworks answer 204 for the same thing.
+          if (status === 200 || status === 204) {
+            response.resume();
+            finish({ ok: true, status });
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          const fail = () => {
+            const text = excerpt(Buffer.concat(chunks));
+            const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
+            finish({
+              ok: false,
+              refused: false,
+              error: `HTTP ${status}${redirect}${text ? `: ${text}` : ''}`,
+            });
+          };
+          response.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            size += chunk.length;
+            if (size >= EXCERPT_BYTES) fail();
+          });
+          response.on('end', fail);
+          response.on('close', fail);
+          response.on('error', fail);
+        },
+      );
+      const timer = setTimeout(
+        () =>
+          finish({ ok: false, refused: false, timedOut: true, error: `no answer within ${timeoutMs} ms` }),
+        timeoutMs,
+      );
+      request.on('error', (error) =>
+        finish({ ok: false, refused: error instanceof RefusedAddressError, error: describeError(error) }),
+      );
+      request.end(body);
+    });
+  };
+}
