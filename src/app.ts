@@ -14,6 +14,7 @@ import { kontenbaseRoutes } from './http/compat/kontenbase.ts';
 import type { App, HttpContext } from './http/context.ts';
 import { ErrorBody } from './http/envelope.ts';
 import { apiErrorHandler } from './http/errors.ts';
+import { createCsrf } from './http/pages/csrf.ts';
 import { pageRoutes } from './http/pages/pages.ts';
 import { SESSION_COOKIE } from './http/session-cookie.ts';
 import { systemRoutes } from './http/system.ts';
@@ -114,7 +115,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
     routes(app, ctx);
   }
   kontenbaseRoutes(app, ctx);
-  pageRoutes(app, ctx);
-  oidcRoutes(app, ctx, createOIDC({ services, trustProxy: options.trustProxy ?? false }));
+  // One CSRF scheme for every Signoff form: the hosted pages' and OIDC end session's.
+  const csrf = createCsrf(services, ctx.cookie);
+  pageRoutes(app, ctx, csrf);
+  oidcRoutes(app, ctx, createOIDC({ services, trustProxy: options.trustProxy ?? false }), csrf);
   return app;
 }

@@ -234,18 +234,19 @@ describe('OpenID Connect provider under /oidc', () => {
     expect(ask.status).toBe(200);
     const html = await ask.text();
     expect(html).toContain('Sign out');
-    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
+    const token = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    jar.store(ask);
     const forged = await fetch(`${issuer}/session/end/confirm`, {
       method: 'POST',
       headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: appOne, xsrf: 'forged' }),
+      body: new URLSearchParams({ client_id: appOne, csrf: 'forged' }),
     });
     expect(forged.status).toBe(403);
     expect((await getMe(server, signedIn.token)).statusCode).toBe(200);
     const confirmed = await fetch(`${issuer}/session/end/confirm`, {
       method: 'POST',
       headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: appOne, xsrf }),
+      body: new URLSearchParams({ client_id: appOne, csrf: token }),
     });
     expect(confirmed.status).toBe(200);
     expect(await confirmed.text()).toContain('Sign in again');

@@ -7,6 +7,8 @@ import { createHmac } from 'node:crypto';
 import Provider, { type AdapterPayload, type Configuration, interactionPolicy } from 'oidc-provider';
 import type { Session } from '../domain/model.ts';
 import type { Services } from '../domain/services.ts';
+import { oidcProblemPage } from '../http/pages/end-session-view.ts';
+import { contentSecurityPolicy } from '../http/pages/page-reply.ts';
 import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { createAdapterClass } from './adapter.ts';
 
@@ -171,10 +173,11 @@ export function createOIDC(options: OIDCOptions) {
       rotateRefreshToken: true,
       renderError: async (ctx, out) => {
         ctx.type = 'html';
-        ctx.body = errorPage(
-          out.error ?? 'error',
-          out.error_description ?? 'The request could not be completed.',
-        );
+        ctx.set('content-security-policy', contentSecurityPolicy());
+        ctx.body = oidcProblemPage(
+          'Sign-in could not continue',
+          `${out.error_description ?? 'The request could not be completed.'} (${out.error ?? 'error'})`,
+        ).text;
       },
     };
     const provider = new Provider(`${settings.publicUrl}${OIDC_PREFIX}`, configuration);
@@ -194,12 +197,3 @@ export function createOIDC(options: OIDCOptions) {
 }
 
 export type OIDC = ReturnType<typeof createOIDC>;
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-function errorPage(error: string, description: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head>
-<body><main><h1>Sign-in could not continue</h1><p>${escapeHtml(description)}</p><p><code>${escapeHtml(error)}</code></p>
-<p><a href="/u">Go to your account</a></p></main></body></html>`;
-}

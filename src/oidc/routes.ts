@@ -1,10 +1,13 @@
 // Mounting the provider under /oidc, and the two pieces of the OIDC surface Signoff serves
 // itself: the interaction (sign-in decision) and end session (through the session core).
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { verifyJWT } from '../domain/tokens/jwt.ts';
 import type { App, HttpContext } from '../http/context.ts';
+import { CSRF_FIELD, type Csrf } from '../http/pages/csrf.ts';
+import { endSessionConfirmPage, oidcProblemPage } from '../http/pages/end-session-view.ts';
+import { signedOutPage } from '../http/pages/message-views.ts';
+import { sendPage } from '../http/pages/page-reply.ts';
 import { clearSessionCookie, readSessionCookie } from '../http/session-cookie.ts';
 import { type OIDC, OIDC_PREFIX } from './provider.ts';
 
@@ -21,28 +24,11 @@ const EndSessionParams = Type.Object({
   client_id: Type.Optional(Type.String({ maxLength: 64 })),
   logout_hint: Type.Optional(Type.String({ maxLength: 512 })),
   ui_locales: Type.Optional(Type.String({ maxLength: 256 })),
-  xsrf: Type.Optional(Type.String({ maxLength: 128 })),
+  csrf: Type.Optional(Type.String({ maxLength: 128 })),
 });
 type EndSessionInput = Static<typeof EndSessionParams>;
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-function page(reply: FastifyReply, status: number, title: string, body: string) {
-  return reply
-    .status(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header(
-      'content-security-policy',
-      "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    )
-    .header('cache-control', 'no-store')
-    .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/assets/signoff.css"></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
-    );
-}
-
-export function oidcRoutes(app: App, ctx: HttpContext, oidc: OIDC) {
+export function oidcRoutes(app: App, ctx: HttpContext, oidc: OIDC, csrf: Csrf) {
   const { services } = ctx;
 
   // Everything under /oidc but Signoff's own routes goes to oidc-provider, before Fastify
@@ -76,15 +62,24 @@ export function oidcRoutes(app: App, ctx: HttpContext, oidc: OIDC) {
       try {
         details = await provider.interactionDetails(req.raw, reply.raw);
       } catch {
-        return page(
+        return sendPage(
           reply,
-          400,
-          'This sign-in request has expired',
-          '<p>Go back to the application and start signing in again.</p>',
+          oidcProblemPage(
+            'This sign-in request has expired',
+            'Go back to the application and start signing in again.',
+          ),
+          { status: 400 },
         );
       }
-      if (details.uid !== req.params.uid)
-        return page(reply, 400, 'Sign-in request mismatch', '<p>Start again from the application.</p>');
+      if (details.uid !== req.params.uid) {
+        return sendPage(
+          reply,
+          oidcProblemPage('Sign-in request mismatch', 'Start again from the application.'),
+          {
+            status: 400,
+          },
+        );
+      }
       const clientId = String(details.params.client_id);
       const here = `${INTERACTION}${details.uid}`;
       const silent = await oidc.silentSignIn(readSessionCookie(req) ?? undefined, clientId);
@@ -148,15 +143,6 @@ export function oidcRoutes(app: App, ctx: HttpContext, oidc: OIDC) {
     },
   );
 
-  // Confirmation forms carry a token bound to the browser's session cookie, so another site
-  // cannot submit them (OIDC RP-Initiated Logout 1.0 §6: the OP must guard against that).
-  const xsrfFor = (req: FastifyRequest) => {
-    const key = services.keys.signingKey(oidc.poolId())?.privateJwk.d ?? '';
-    return createHmac('sha256', String(key))
-      .update(`end-session:${readSessionCookie(req) ?? ''}`)
-      .digest('base64url');
-  };
-
   async function endSession(
     req: FastifyRequest,
     reply: FastifyReply,
@@ -177,19 +163,20 @@ export function oidcRoutes(app: App, ctx: HttpContext, oidc: OIDC) {
         typeof audience !== 'string' ||
         typeof checked.payload.sub !== 'string'
       ) {
-        return page(
+        return sendPage(
           reply,
-          400,
-          'This sign-out request is not valid',
-          '<p>The application sent an ID token Signoff did not issue.</p><p><a href="/u">Go to your account</a></p>',
+          oidcProblemPage(
+            'This sign-out request is not valid',
+            'The application sent an ID token Signoff did not issue.',
+          ),
+          { status: 400 },
         );
       }
       if (clientId && clientId !== audience) {
-        return page(
+        return sendPage(
           reply,
-          400,
-          'This sign-out request is not valid',
-          '<p>client_id does not match the ID token.</p><p><a href="/u">Go to your account</a></p>',
+          oidcProblemPage('This sign-out request is not valid', 'client_id does not match the ID token.'),
+          { status: 400 },
         );
       }
       clientId = audience;
@@ -200,11 +187,10 @@ export function oidcRoutes(app: App, ctx: HttpContext, oidc: OIDC) {
     }
     const app = clientId ? await services.apps.get(poolId, clientId) : null;
     if (clientId && !app) {
-      return page(
+      return sendPage(
         reply,
-        400,
-        'Unknown application',
-        '<p>The application asking to sign you out is not registered.</p><p><a href="/u">Go to your account</a></p>',
+        oidcProblemPage('Unknown application', 'The application asking to sign you out is not registered.'),
+        { status: 400 },
       );
     }
     // Only a URI the app registered, compared as an exact string, is ever followed. An
@@ -215,26 +201,19 @@ export function oidcRoutes(app: App, ctx: HttpContext, oidc: OIDC) {
       !app?.logoutRedirectUris.includes(input.post_logout_redirect_uri);
     const redirect = unregistered ? undefined : input.post_logout_redirect_uri;
     const status = unregistered ? 400 : 200;
-    const warning = unregistered
-      ? '<p role="alert">The application asked to send you to an address it has not registered, so Signoff will not send you there.</p>'
-      : '';
 
     // Without an ID token hint the OP must ask the user (RP-Initiated Logout 1.0 §2).
     if (!hinted && !confirmed) {
-      const fields = Object.entries(input)
-        .filter(
-          ([k, v]) =>
-            k !== 'xsrf' && !(unregistered && k === 'post_logout_redirect_uri') && typeof v === 'string',
-        )
-        .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(String(v))}">`)
-        .join('');
-      return page(
+      const fields: Record<string, string> = {};
+      for (const [k, v] of Object.entries(input)) {
+        if (k === CSRF_FIELD || (unregistered && k === 'post_logout_redirect_uri') || typeof v !== 'string')
+          continue;
+        fields[k] = v;
+      }
+      return sendPage(
         reply,
-        status,
-        'Sign out?',
-        `${warning}<p>${app ? `${escapeHtml(app.name)} asks` : 'You asked'} to sign you out of Signoff.</p>
-<form method="post" action="${END_SESSION}/confirm">${fields}<input type="hidden" name="xsrf" value="${xsrfFor(req)}"><button type="submit">Sign out</button></form>
-<p><a href="/u">Stay signed in</a></p>`,
+        endSessionConfirmPage({ app, fields, csrf: csrf.token(req, reply), refusedRedirect: unregistered }),
+        { status },
       );
     }
 
@@ -256,18 +235,14 @@ export function oidcRoutes(app: App, ctx: HttpContext, oidc: OIDC) {
     if (userId) await services.logout.endBrowserSessions(poolId, userId, ended, app?.id ?? null);
 
     clearSessionCookie(reply, ctx.cookie);
+    csrf.clear(reply);
     for (const name of PROVIDER_COOKIES) reply.clearCookie(name, { path: '/' });
     if (redirect !== undefined) {
       const target = new URL(redirect);
       if (input.state !== undefined) target.searchParams.set('state', input.state);
       return reply.redirect(target.href, 303);
     }
-    return page(
-      reply,
-      status,
-      'You are signed out',
-      `${warning}<p>You have been signed out of Signoff.</p><p><a href="/login">Sign in again</a></p>`,
-    );
+    return sendPage(reply, signedOutPage({ refusedRedirect: unregistered }), { status });
   }
 
   app.get(END_SESSION, { schema: { hide: true, querystring: EndSessionParams } }, (req, reply) =>
@@ -280,14 +255,11 @@ export function oidcRoutes(app: App, ctx: HttpContext, oidc: OIDC) {
     `${END_SESSION}/confirm`,
     { schema: { hide: true, body: EndSessionParams } },
     async (req, reply) => {
-      const expected = Buffer.from(xsrfFor(req));
-      const given = Buffer.from(req.body.xsrf ?? '');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return page(
+      if (!csrf.verify(req, req.body.csrf ?? null)) {
+        return sendPage(
           reply,
-          403,
-          'This form has expired',
-          '<p>Start signing out again from the application.</p><p><a href="/u">Go to your account</a></p>',
+          oidcProblemPage('This form has expired', 'Start signing out again from the application.'),
+          { status: 403 },
         );
       }
       return endSession(req, reply, req.body, true);

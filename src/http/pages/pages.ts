@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, HttpContext } from '../context.ts';
 import { mapError } from '../errors.ts';
 import { assetRoutes } from './assets.ts';
-import { createCsrf } from './csrf.ts';
+import type { Csrf } from './csrf.ts';
 import { frontendLogoutRoutes } from './frontend-logout.ts';
 import { html } from './html.ts';
 import { loginRoutes } from './login.ts';
@@ -14,8 +14,7 @@ import { personalCenterRoutes } from './personal-center.ts';
 
 export type PageApp = App;
 
-export function pageRoutes(app: App, ctx: HttpContext) {
-  const csrf = createCsrf(ctx.services, ctx.cookie);
+export function pageRoutes(app: App, ctx: HttpContext, csrf: Csrf) {
   app.register(async (scope) => {
     const pages = scope.withTypeProvider<TypeBoxTypeProvider>() as unknown as PageApp;
     pages.setErrorHandler((error, request, reply) => {
