@@ -201,3 +201,26 @@ describe('end-user API logout', () => {
     }
   });
 });
+
+describe('API sign-in throttle', () => {
+  it('refuses the sixth failure for one account with 429 and Retry-After, even with the right password', async () => {
+    const server = await startTestServer();
+    try {
+      const { app, user } = await createAppAndUser(server);
+      const attempt = (password: string) =>
+        server.app.inject({
+          method: 'POST',
+          url: '/api/v2/login/account',
+          headers: { 'x-authing-app-id': app.id },
+          payload: { account: user.username, password },
+        });
+      for (let i = 0; i < 5; i++) expect((await attempt('wrong password')).statusCode).toBe(401);
+      const blocked = await attempt(user.password);
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.json().code).toBe(4290);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -23,6 +23,7 @@ export const errors = {
   badCredentials: (message = 'Wrong account or password') => new ApiError(401, 4010, message),
   sessionNotFound: (message = 'Session not found') => new ApiError(404, 4041, message),
   conflict: (message: string) => new ApiError(409, 4090, message),
+  tooManyRequests: (message: string) => new ApiError(429, 4290, message),
 } as const;
 
 /** The numbers behind each code, for the error catalogue and the tests. */
@@ -43,7 +44,11 @@ export const ERROR_CATALOGUE = [
   { code: 4090, status: 409, meaning: 'Already exists (username or email taken)' },
   { code: 4130, status: 413, meaning: 'Request body too large' },
   { code: 4150, status: 415, meaning: 'Unsupported content type' },
-  { code: 4290, status: 429, meaning: 'Too many requests' },
+  {
+    code: 4290,
+    status: 429,
+    meaning: 'Too many requests: failed sign-ins are throttled (Retry-After says when)',
+  },
   { code: 5000, status: 500, meaning: 'Internal error (logged with a request id; no detail is sent)' },
 ] as const;
 

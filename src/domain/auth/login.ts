@@ -34,7 +34,9 @@ export type LoginResult =
       /** Set when a new session was started: the cookie to send. */
       newCookieSecret: string | null;
     }
-  | { ok: false; reason: 'app_not_found' | 'invalid_credentials' };
+  | { ok: false; reason: 'app_not_found' | 'invalid_credentials' }
+  /** Too many recent failures for this account or from this address; nothing was checked. */
+  | { ok: false; reason: 'throttled'; retryAt: number };
 
 export interface PoolLoginInput {
   poolId: string;
@@ -106,8 +108,16 @@ export function createLoginService(deps: {
     async withPassword(input: LoginInput): Promise<LoginResult> {
       const app = await appInPool(input.appId, input.poolId);
       if (!app) return { ok: false, reason: 'app_not_found' };
+      // The same throttle as the hosted login page: an API is no way around it.
+      const attempt = { poolId: app.poolId, account: input.account, ip: input.ip };
+      const blocked = throttle.check(attempt);
+      if (blocked) return { ok: false, reason: 'throttled', retryAt: blocked.retryAt };
       const user = await checkPassword(app.poolId, input.account, input.password);
-      if (!user) return { ok: false, reason: 'invalid_credentials' };
+      if (!user) {
+        throttle.recordFailure(attempt);
+        return { ok: false, reason: 'invalid_credentials' };
+      }
+      throttle.recordSuccess(attempt);
 
       const existing = await reauthenticated(input.cookieSecret, user);
       if (existing) {

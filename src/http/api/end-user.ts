@@ -67,6 +67,11 @@ export async function signIn(
     ip: req.ip,
   });
   if (!result.ok) {
+    if (result.reason === 'throttled') {
+      const seconds = Math.max(1, Math.ceil((result.retryAt - ctx.services.clock.now()) / 1000));
+      reply.header('retry-after', String(seconds));
+      throw errors.tooManyRequests(`Too many failed sign-ins: try again in ${seconds} seconds`);
+    }
     throw result.reason === 'app_not_found' ? errors.appNotFound() : errors.badCredentials();
   }
   if (result.newCookieSecret) setSessionCookie(reply, result.newCookieSecret, ctx.cookie);
