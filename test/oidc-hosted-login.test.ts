@@ -5,22 +5,12 @@
 // strict (or too loose) policy shows. Also: silent SSO into a second app, and prompt=login.
 import { createServer, type Server } from 'node:http';
 import * as oidc from 'openid-client';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromiumPath } from './helpers/environment.ts';
+import { chromiumExecutable, launchChromium } from './helpers/browser.ts';
 import { createAppAndUser, startTestServer, type TestServer } from './helpers/server.ts';
 
-const executablePath = chromiumPath();
-
-const BROWSER_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const executablePath = chromiumExecutable;
 
 describe.skipIf(!executablePath)('OIDC sign-in through the hosted login page (Chromium)', () => {
   let server: TestServer;
@@ -51,7 +41,7 @@ describe.skipIf(!executablePath)('OIDC sign-in through the hosted login page (Ch
     appTwo = (
       await server.services.apps.create(server.pool.id, { name: 'App two', redirectUris: [CALLBACK_TWO] })
     ).app.id;
-    browser = await chromium.launch({ executablePath: executablePath!, args: BROWSER_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -2,22 +2,12 @@
 // real listening Signoff: sign in through /login, end another device, log out other devices,
 // and log out from the avatar menu. Controls are found by role and accessible name, as a
 // person using a screen reader would find them (CONTRACT §6).
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromiumPath } from './helpers/environment.ts';
+import { chromiumExecutable, launchChromium } from './helpers/browser.ts';
 import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
 
-const executablePath = chromiumPath();
-
-const BROWSER_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const executablePath = chromiumExecutable;
 
 describe.skipIf(!executablePath)('personal center in Chromium', () => {
   let server: TestServer;
@@ -31,7 +21,7 @@ describe.skipIf(!executablePath)('personal center in Chromium', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ listen: true });
-    browser = await chromium.launch({ executablePath: executablePath!, args: BROWSER_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
