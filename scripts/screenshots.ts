@@ -4,24 +4,14 @@
 // SIGNOFF_TEST_CHROMIUM). `-- --width=390 --out=/tmp/shots` checks the narrow layout.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
-import { CHROMIUM } from '../test/helpers/environment.ts';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../test/helpers/browser.ts';
 import { startTestServer } from '../test/helpers/server.ts';
 
 const option = (name: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? null;
 const OUT = option('out') ?? path.join(import.meta.dirname, '..', 'docs', 'screenshots');
 const WIDTH = Number(option('width') ?? 1280);
-
-const BROWSER_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const DEVICES = [
   {
@@ -68,7 +58,7 @@ async function main() {
     });
   }
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: WIDTH, height: 800 } });
     const shot = async (name: string, target: Page = page) => {
@@ -104,6 +94,15 @@ async function main() {
 
     await page.goto(`${server.url}/v1/logout?clientId=${wiki.id}`);
     await shot('wix-logout');
+
+    // OIDC end session without an ID token hint: the confirmation RP-Initiated Logout asks for.
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Username or email').fill('alice');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/u$/);
+    await page.goto(`${server.url}/oidc/session/end?client_id=${wiki.id}`);
+    await shot('oidc-end-session-confirm');
   } finally {
     await browser.close();
     await server.close();
