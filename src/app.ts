@@ -3,8 +3,11 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Services } from './domain/services.ts';
+import { adminSessionRoutes } from './http/api/admin-sessions.ts';
 import { applicationRoutes } from './http/api/applications.ts';
 import { endUserRoutes } from './http/api/end-user.ts';
 import { logoutDeliveryRoutes } from './http/api/logout-deliveries.ts';
@@ -28,6 +31,9 @@ export interface AppOptions {
   trustProxy?: boolean;
 }
 
+// ajv-formats is CommonJS with a default export that TypeScript's NodeNext view types as the module.
+const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
+
 /** Bodies above this are refused with 413: a thousand user ids fit in a tenth of it. */
 export const BODY_LIMIT = 256 * 1024;
 
@@ -37,8 +43,19 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
     trustProxy: options.trustProxy ?? false,
-    ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // Bodies are JSON and must already have the right types ("userIds must be an array of
+  // strings": 1 is not "1"); query strings, params and headers are text and are coerced.
+  const strict = addFormats(
+    new Ajv({ allErrors: false, coerceTypes: false, useDefaults: true, removeAdditional: false }),
+  );
+  const coercing = addFormats(
+    new Ajv({ allErrors: false, coerceTypes: true, useDefaults: true, removeAdditional: false }),
+  );
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema as object),
+  );
 
   // An empty body with a JSON content type is an absent body (SDKs send POST /logout that way),
   // not a 400; anything else goes to Fastify's own prototype-poisoning-safe parser.
@@ -110,6 +127,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     applicationRoutes,
     logoutDeliveryRoutes,
     userRoutes,
+    adminSessionRoutes,
     endUserRoutes,
   ]) {
     routes(app, ctx);

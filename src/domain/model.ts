@@ -140,3 +140,35 @@ export interface LogoutDelivery {
   /** When it was last queued again by a replay; its give-up horizon counts from here (else from createdAt). */
   replayedAt: number | null;
 }
+
+/** One administrator's "log out everyone" of an app (appId) or of a whole pool (appId null). */
+export interface BulkLogout {
+  id: string;
+  poolId: string;
+  appId: string | null;
+  status: 'running' | 'done' | 'failed';
+  reason: EndReason;
+  actor: Actor;
+  /** Live sessions when the job started (the goal of the progress bar). */
+  total: number;
+  /** Sessions ended so far. */
+  ended: number;
+  batches: number;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+/** A user signed in to an app: the rows of an app's login status. */
+export interface ActiveUser {
+  userId: string;
+  /** Live sessions of the user in the app. */
+  sessions: number;
+  /** Earliest sign-in among them. */
+  since: number;
+  lastActiveAt: number;
+  /** From the most recently active of them. */
+  ip: string | null;
+  device: Device;
+}

@@ -7,6 +7,7 @@ import { createLoginService } from './auth/login.ts';
 import { createLoginThrottle, DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from './auth/login-throttle.ts';
 import type { Clock } from './clock.ts';
 import { createBackchannelWorker } from './logout/backchannel-worker.ts';
+import { createBulkLogoutService } from './logout/bulk-logout.ts';
 import { createLogoutService } from './logout/logout.ts';
 import { createLogoutDeliveryService } from './logout/logout-deliveries.ts';
 import { createPoolService } from './pools/pools.ts';
@@ -165,10 +166,24 @@ export async function createServices(deps: ServiceDeps) {
   // and whatever was pending when the process last stopped.
   if (background) backchannel.start(background.backchannelPollMs);
 
+  const bulkLogouts = createBulkLogoutService({
+    store,
+    core,
+    clock,
+    onError: (error, job) => log.error({ err: error, job: job.id }, 'bulk logout failed'),
+  });
+  if (background) {
+    bulkLogouts
+      .resume()
+      .then((n) => n > 0 && log.info({ resumed: n }, 'resumed bulk logouts'))
+      .catch((error: unknown) => log.error({ err: error }, 'resuming bulk logouts failed'));
+  }
+
   return {
     store,
     bus,
     clock,
+    bulkLogouts,
     log,
     settings,
     index,
@@ -193,6 +208,7 @@ export async function createServices(deps: ServiceDeps) {
     defaultPoolId: () => defaultPoolId,
     revocationSync: sync,
     async stop() {
+      await bulkLogouts.settle();
       sync.stop();
       unsubscribeKeys();
       if (sweeper) clearInterval(sweeper);

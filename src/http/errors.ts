@@ -22,6 +22,7 @@ export const errors = {
   invalid: (message: string) => new ApiError(400, 4000, message),
   badCredentials: (message = 'Wrong account or password') => new ApiError(401, 4010, message),
   sessionNotFound: (message = 'Session not found') => new ApiError(404, 4041, message),
+  notFound: (message: string) => new ApiError(404, 4042, message),
   conflict: (message: string) => new ApiError(409, 4090, message),
   tooManyRequests: (message: string) => new ApiError(429, 4290, message),
 } as const;
@@ -41,6 +42,7 @@ export const ERROR_CATALOGUE = [
   { code: 4010, status: 401, meaning: 'Wrong account or password' },
   { code: 4040, status: 404, meaning: 'No such route' },
   { code: 4041, status: 404, meaning: 'Session not found' },
+  { code: 4042, status: 404, meaning: 'Bulk logout job not found' },
   { code: 4090, status: 409, meaning: 'Already exists (username or email taken)' },
   { code: 4130, status: 413, meaning: 'Request body too large' },
   { code: 4150, status: 415, meaning: 'Unsupported content type' },

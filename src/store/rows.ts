@@ -4,6 +4,7 @@ import type {
   Admin,
   App,
   AppSession,
+  BulkLogout,
   DeliveryStatus,
   EndReason,
   LogoutDelivery,
@@ -211,3 +212,19 @@ export const APP_SESSION_COLUMNS = 'id, session_id, pool_id, app_id, user_id, cr
 export const KEY_COLUMNS = 'kid, pool_id, alg, private_jwk, public_jwk, created_at, retired_at';
 export const DELIVERY_COLUMNS =
   'id, pool_id, app_id, session_id, user_id, status, attempts, next_attempt_at, last_error, created_at, delivered_at, replayed_at';
+
+export const toBulkLogout = (r: Row): BulkLogout => ({
+  id: str(r.id),
+  poolId: str(r.pool_id),
+  appId: nstr(r.app_id),
+  status: str(r.status) as BulkLogout['status'],
+  reason: str(r.reason) as EndReason,
+  actor: { type: str(r.actor_type) as BulkLogout['actor']['type'], id: nstr(r.actor_id) },
+  total: num(r.total),
+  ended: num(r.ended),
+  batches: num(r.batches),
+  error: nstr(r.error),
+  createdAt: num(r.created_at),
+  updatedAt: num(r.updated_at),
+  finishedAt: nnum(r.finished_at),
+});

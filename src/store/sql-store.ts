@@ -15,6 +15,7 @@ import {
   toAdmin,
   toApp,
   toAppSession,
+  toBulkLogout,
   toDelivery,
   toKey,
   toPool,
@@ -305,6 +306,15 @@ export function createSqlStore(db: SqlDriver): Store {
             )
           ).map(toUser),
         ),
+      getMany: async (poolId, ids) =>
+        ids.length === 0
+          ? []
+          : (
+              await db.query(
+                `SELECT ${USER_COLUMNS} FROM users WHERE pool_id = $1 AND deleted_at IS NULL AND ${db.inList('id', '$2')}`,
+                [poolId, db.listParam(ids)],
+              )
+            ).map(toUser),
       findByAccount: async (poolId, account) =>
         first(
           (
@@ -450,6 +460,71 @@ export function createSqlStore(db: SqlDriver): Store {
         }
         return revoked;
       },
+      listActiveUsersOfApp: async (poolId, appId, now, offset, limit) => {
+        // Live app sessions of live, unexpired sessions, grouped by user.
+        const live = `FROM app_sessions a JOIN sessions s ON s.id = a.session_id
+          WHERE a.pool_id = $1 AND a.app_id = $2 AND a.ended_at IS NULL AND s.ended_at IS NULL
+            AND s.idle_expires_at > $3`;
+        const total = await db.query(`SELECT count(DISTINCT a.user_id) AS n ${live}`, [poolId, appId, now]);
+        const rows = await db.query(
+          `SELECT a.user_id, count(*) AS sessions, min(a.created_at) AS since, max(a.last_active_at) AS last_active_at
+           ${live} GROUP BY a.user_id ORDER BY max(a.last_active_at) DESC, a.user_id LIMIT $4 OFFSET $5`,
+          [poolId, appId, now, limit, offset],
+        );
+        const userIds = rows.map((r) => r.user_id as string);
+        // Where each was last seen: the most recently active of their sessions in the app.
+        const seen = new Map<string, { ip: string | null; device: string }>();
+        if (userIds.length > 0) {
+          for (const r of await db.query(
+            `SELECT a.user_id, s.ip, s.device ${live} AND ${db.inList('a.user_id', '$4')}
+             ORDER BY a.last_active_at ASC, s.id ASC`,
+            [poolId, appId, now, db.listParam(userIds)],
+          )) {
+            seen.set(r.user_id as string, {
+              ip: (r.ip as string | null) ?? null,
+              device: r.device as string,
+            });
+          }
+        }
+        return {
+          totalCount: Number(total[0]?.n ?? 0),
+          list: rows.map((r) => {
+            const last = seen.get(r.user_id as string);
+            return {
+              userId: r.user_id as string,
+              sessions: Number(r.sessions),
+              since: Number(r.since),
+              lastActiveAt: Number(r.last_active_at),
+              ip: last?.ip ?? null,
+              device: last ? JSON.parse(last.device) : { browser: null, os: null, platform: null },
+            };
+          }),
+        };
+      },
+      isSignedIn: async (poolId, userId, appId, now) =>
+        (
+          await db.query(
+            appId === null
+              ? `SELECT 1 AS x FROM sessions WHERE pool_id = $1 AND user_id = $2 AND ended_at IS NULL
+                 AND idle_expires_at > $3 LIMIT 1`
+              : `SELECT 1 AS x FROM app_sessions a JOIN sessions s ON s.id = a.session_id
+                 WHERE a.pool_id = $1 AND a.user_id = $2 AND a.app_id = $4 AND a.ended_at IS NULL
+                   AND s.ended_at IS NULL AND s.idle_expires_at > $3 LIMIT 1`,
+            appId === null ? [poolId, userId, now] : [poolId, userId, now, appId],
+          )
+        ).length > 0,
+      countLive: async (poolId, appId) =>
+        Number(
+          (
+            await db.query(
+              appId === null
+                ? 'SELECT count(*) AS n FROM sessions WHERE pool_id = $1 AND ended_at IS NULL'
+                : `SELECT count(DISTINCT a.session_id) AS n FROM app_sessions a JOIN sessions s ON s.id = a.session_id
+                   WHERE a.pool_id = $1 AND a.app_id = $2 AND a.ended_at IS NULL AND s.ended_at IS NULL`,
+              appId === null ? [poolId] : [poolId, appId],
+            )
+          )[0]?.n ?? 0,
+        ),
       listLiveIds: async (poolId, appId, limit) =>
         (appId === null
           ? await db.query(
@@ -629,6 +704,62 @@ export function createSqlStore(db: SqlDriver): Store {
       },
       purgeExpired: async (now) =>
         (await db.query('DELETE FROM oidc_payloads WHERE expires_at <= $1 RETURNING id', [now])).length,
+    },
+
+    bulkLogouts: {
+      create: async (j) => {
+        await db.query(
+          `INSERT INTO bulk_logouts (id, pool_id, app_id, status, reason, actor_type, actor_id, total, ended, batches,
+             error, created_at, updated_at, finished_at) VALUES (${placeholders(14)})`,
+          [
+            j.id,
+            j.poolId,
+            j.appId,
+            j.status,
+            j.reason,
+            j.actor.type,
+            j.actor.id,
+            j.total,
+            j.ended,
+            j.batches,
+            j.error,
+            j.createdAt,
+            j.updatedAt,
+            j.finishedAt,
+          ],
+        );
+      },
+      get: async (poolId, id) =>
+        first(
+          (await db.query('SELECT * FROM bulk_logouts WHERE pool_id = $1 AND id = $2', [poolId, id])).map(
+            toBulkLogout,
+          ),
+        ),
+      list: async (poolId, limit) =>
+        (
+          await db.query(
+            'SELECT * FROM bulk_logouts WHERE pool_id = $1 ORDER BY created_at DESC, id LIMIT $2',
+            [poolId, limit],
+          )
+        ).map(toBulkLogout),
+      listRunning: async () =>
+        (await db.query("SELECT * FROM bulk_logouts WHERE status = 'running' ORDER BY created_at")).map(
+          toBulkLogout,
+        ),
+      progress: async (id, ended, batches, at) => {
+        await db.query('UPDATE bulk_logouts SET ended = $2, batches = $3, updated_at = $4 WHERE id = $1', [
+          id,
+          ended,
+          batches,
+          at,
+        ]);
+      },
+      finish: async (id, status, error, at) => {
+        await db.query(
+          'UPDATE bulk_logouts SET status = $2, error = $3, updated_at = $4, finished_at = $4 WHERE id = $1',
+          [id, status, error, at],
+        );
+      },
     },
 
     audit: {

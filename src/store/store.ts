@@ -3,10 +3,12 @@
 // suite (test/store-contract.ts). Every method that reads or writes a pool's data takes the
 // pool id and filters by it, so no call can reach across pools.
 import type {
+  ActiveUser,
   Actor,
   Admin,
   App,
   AppSession,
+  BulkLogout,
   DeliveryStatus,
   EndReason,
   LogoutDelivery,
@@ -119,6 +121,7 @@ export interface Store {
   users: {
     create(user: User): Promise<CreateResult>;
     get(poolId: string, id: string): Promise<User | null>;
+    getMany(poolId: string, ids: string[]): Promise<User[]>;
     /** By username, or by email ignoring case. */
     findByAccount(poolId: string, account: string): Promise<User | null>;
     delete(poolId: string, id: string, at: number): Promise<boolean>;
@@ -158,6 +161,18 @@ export interface Store {
     end(selector: EndSelector, meta: EndMeta): Promise<EndOutcome>;
     /** Ids revoked by ends recorded at or after `since`: what the revocation index holds. */
     listEndedSince(since: number): Promise<{ id: string; endedAt: number }[]>;
+    /** Users with a live session in an app, most recently active first. */
+    listActiveUsersOfApp(
+      poolId: string,
+      appId: string,
+      now: number,
+      offset: number,
+      limit: number,
+    ): Promise<Page<ActiveUser>>;
+    /** Whether the user has a live session (in the app, when one is named). */
+    isSignedIn(poolId: string, userId: string, appId: string | null, now: number): Promise<boolean>;
+    /** How many live sessions a pool has (in one app, when one is named). */
+    countLive(poolId: string, appId: string | null): Promise<number>;
     /** Ids of live sessions of a pool, or of live sessions signed in to one app: bulk ends page through these. */
     listLiveIds(poolId: string, appId: string | null, limit: number): Promise<string[]>;
     /** Live sessions whose (idle or absolute) expiry fell in (since, now]. */
@@ -220,6 +235,16 @@ export interface Store {
     grantLink(grantId: string): Promise<OIDCGrantLink | null>;
     /** Drops payloads expired before `now`. Returns how many. */
     purgeExpired(now: number): Promise<number>;
+  };
+
+  bulkLogouts: {
+    create(job: BulkLogout): Promise<void>;
+    get(poolId: string, id: string): Promise<BulkLogout | null>;
+    list(poolId: string, limit: number): Promise<BulkLogout[]>;
+    /** Jobs left running (by a node that stopped): they are resumed. */
+    listRunning(): Promise<BulkLogout[]>;
+    progress(id: string, ended: number, batches: number, at: number): Promise<void>;
+    finish(id: string, status: 'done' | 'failed', error: string | null, at: number): Promise<void>;
   };
 
   audit: {

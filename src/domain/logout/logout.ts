@@ -142,6 +142,18 @@ export function createLogoutService(deps: { core: SessionCore; sessions: Session
       return core.endSessions({ scope: 'sessions', poolId, sessionIds: [sessionId] }, 'admin_logout', actor);
     },
 
+    /**
+     * Authing's "kick active users" (CONTRACT §4): the users' app sessions in this app end at
+     * once — tokens refused, the app notified, no silent SSO back into it — while their
+     * sessions go on for other apps. Unknown user ids (and other pools' ids) end nothing.
+     */
+    kickFromApp: (poolId: string, appId: string, userIds: string[], actor: Actor) =>
+      core.endSessions({ scope: 'app-users', poolId, appId, userIds }, 'admin_kick', actor),
+
+    /** Every session of these users ends, in every app of the pool (users/kick, GET /logout). */
+    kickFromPool: (poolId: string, userIds: string[], actor: Actor) =>
+      core.endSessions({ scope: 'users', poolId, userIds }, 'admin_kick', actor),
+
     /** An administrator ends every session of some users. Unknown ids end nothing. */
     endUsersAsAdmin: (poolId: string, userIds: string[], actor: Actor) =>
       core.endSessions({ scope: 'users', poolId, userIds }, 'admin_logout', actor),

@@ -113,6 +113,35 @@ export function createSessionService(deps: SessionServiceDeps) {
     listOfUser: (poolId: string, userId: string): Promise<SessionWithApps[]> =>
       store.sessions.listOfUser(poolId, userId, clock.now()),
 
+    /** An app's login status: who is signed in to it, most recently active first. */
+    async activeUsersOfApp(poolId: string, appId: string, page: number, limit: number) {
+      const found = await store.sessions.listActiveUsersOfApp(
+        poolId,
+        appId,
+        clock.now(),
+        (page - 1) * limit,
+        limit,
+      );
+      const users = new Map(
+        (
+          await store.users.getMany(
+            poolId,
+            found.list.map((a) => a.userId),
+          )
+        ).map((u) => [u.id, u]),
+      );
+      return {
+        totalCount: found.totalCount,
+        list: found.list.flatMap((a) => {
+          const user = users.get(a.userId);
+          return user ? [{ user, activity: a }] : [];
+        }),
+      };
+    },
+
+    isSignedIn: (poolId: string, userId: string, appId: string | null) =>
+      store.sessions.isSignedIn(poolId, userId, appId, clock.now()),
+
     /** Notes activity (throttled); never fails the request that triggered it. */
     async recordActivity(poolId: string, sessionId: string, appSessionId: string | null): Promise<void> {
       const now = clock.now();
