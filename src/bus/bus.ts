@@ -25,9 +25,8 @@ export interface KeysChangedEvent {
   poolId: string;
 }
 
-/** A back-channel logout notice reached the app (it answered 200 or 204). */
-export interface LogoutDeliveredEvent {
-  type: 'logout.delivered';
+/** What both delivery outcomes say about the notice they concern. */
+interface DeliveryOutcome {
   poolId: string;
   appId: string;
   deliveryId: string;
@@ -39,16 +38,14 @@ export interface LogoutDeliveredEvent {
   at: number;
 }
 
+/** A back-channel logout notice reached the app (it answered 200 or 204). */
+export interface LogoutDeliveredEvent extends DeliveryOutcome {
+  type: 'logout.delivered';
+}
+
 /** A back-channel logout notice was given up on: past the give-up horizon, or refused outright. */
-export interface LogoutFailedEvent {
+export interface LogoutFailedEvent extends DeliveryOutcome {
   type: 'logout.failed';
-  poolId: string;
-  appId: string;
-  deliveryId: string;
-  sid: string;
-  userId: string;
-  attempts: number;
-  at: number;
   /** Why the last attempt failed, as listed in the delivery's `lastError`. */
   error: string;
 }
