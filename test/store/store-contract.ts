@@ -151,7 +151,12 @@ export function defineStoreContract(
     it('console sessions: found by secret hash until expiry, deleted, purged', async () => {
       const admin = { id: newId(), email: `${newId()}@example.com`, passwordHash: 'h', createdAt: T0 };
       await store.admins.create(admin);
-      const live = { secretHash: hashSecret(newId()), adminId: admin.id, createdAt: T0, expiresAt: T0 + 1000 };
+      const live = {
+        secretHash: hashSecret(newId()),
+        adminId: admin.id,
+        createdAt: T0,
+        expiresAt: T0 + 1000,
+      };
       const other = { ...live, secretHash: hashSecret(newId()) };
       await store.consoleSessions.create(live);
       await store.consoleSessions.create(other);
