@@ -436,7 +436,7 @@ export function deliveriesPage(
 </div>
 <section class="card" aria-labelledby="deliveries-title">
   <div class="section-head">
-    <h2 id="deliveries-title">${totalCount} ${view.status ?? 'total'}</h2>
+    <h2 id="deliveries-title">${totalCount === 1 ? '1 delivery' : `${totalCount} deliveries`}${view.status ? ` ${view.status}` : ''}</h2>
     <form method="get" action="${path}/deliveries" class="inline-form">
       <label for="status-filter">Status</label>
       <select id="status-filter" name="status" class="input">
