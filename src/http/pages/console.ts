@@ -387,7 +387,8 @@ export function consoleRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
       const found = await appIn(s, req, reply);
       if (!found) return reply;
       const one = single(req.body, 'userId');
-      const userIds = [...new Set(one ? [one] : many(req.body, 'userIds'))];
+      // Ids are at most 64 characters, as in the API; anything longer names no user.
+      const userIds = [...new Set(one ? [one] : many(req.body, 'userIds'))].filter((id) => id.length <= 64);
       const back = appPath(s.pool.id, found.id);
       if (userIds.length === 0) return redirectTo(reply, `${back}?notice=nothing-selected`);
       if (userIds.length > MAX_SELECTED) return redirectTo(reply, `${back}?notice=too-many`);
