@@ -3,6 +3,7 @@ import type { Bus } from '../bus/bus.ts';
 import type { Store } from '../store/store.ts';
 import { createAdminService } from './admins.ts';
 import { createAppService } from './apps/apps.ts';
+import { createAuditService } from './audit/audit.ts';
 import { createLoginService } from './auth/login.ts';
 import { createLoginThrottle, DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from './auth/login-throttle.ts';
 import type { Clock } from './clock.ts';
@@ -92,6 +93,13 @@ export async function createServices(deps: ServiceDeps) {
     idleTTL: settings.sessionIdleTTL,
     absoluteTTL: settings.sessionAbsoluteTTL,
   });
+  // Console sign-ins get their own throttle (its own counts), with the hosted login's limits.
+  const admins = createAdminService({
+    store,
+    clock,
+    throttle: createLoginThrottle(clock, settings.loginThrottle ?? DEFAULT_THROTTLE_LIMITS),
+  });
+
   const poolService = createPoolService({ store, keys, tokens, bus, clock, keyRetentionMs });
   const pools: typeof poolService = {
     ...poolService,
@@ -132,6 +140,9 @@ export async function createServices(deps: ServiceDeps) {
           .endExpired()
           .then((n) => n > 0 && log.info({ ended: n }, 'ended expired sessions'))
           .catch((error: unknown) => log.error({ err: error }, 'expiry sweep failed'));
+        admins
+          .purgeExpiredConsoleSessions()
+          .catch((error: unknown) => log.error({ err: error }, 'console session purge failed'));
         // Expired OIDC codes, tokens and interactions are refused on read; this reclaims them.
         store.oidc
           .purgeExpired(clock.now())
@@ -194,7 +205,8 @@ export async function createServices(deps: ServiceDeps) {
     pools,
     apps: createAppService({ store, core, clock }),
     users: createUserService({ store, core, clock }),
-    admins: createAdminService({ store, clock }),
+    admins,
+    audit: createAuditService({ store }),
     login: createLoginService({
       store,
       sessions,

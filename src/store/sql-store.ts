@@ -243,6 +243,31 @@ export function createSqlStore(db: SqlDriver): Store {
       count: async () => Number((await db.query('SELECT count(*) AS n FROM admins'))[0]?.n ?? 0),
     },
 
+    consoleSessions: {
+      create: async (c) => {
+        await db.query(
+          `INSERT INTO console_sessions (secret_hash, admin_id, created_at, expires_at) VALUES (${placeholders(4)})`,
+          [c.secretHash, c.adminId, c.createdAt, c.expiresAt],
+        );
+      },
+      find: async (secretHash, now) =>
+        first(
+          (
+            await db.query(
+              `SELECT a.* FROM console_sessions c JOIN admins a ON a.id = c.admin_id
+               WHERE c.secret_hash = $1 AND c.expires_at > $2`,
+              [secretHash, now],
+            )
+          ).map(toAdmin),
+        ),
+      delete: async (secretHash) => {
+        await db.query('DELETE FROM console_sessions WHERE secret_hash = $1', [secretHash]);
+      },
+      purgeExpired: async (now) =>
+        (await db.query('DELETE FROM console_sessions WHERE expires_at <= $1 RETURNING secret_hash', [now]))
+          .length,
+    },
+
     apps: {
       create: (a) => insert(`INSERT INTO apps (${APP_COLUMNS}) VALUES (${placeholders(10)})`, appColumns(a)),
       get: async (poolId, id) =>
@@ -326,6 +351,19 @@ export function createSqlStore(db: SqlDriver): Store {
             )
           ).map(toUser),
         ),
+      search: async (poolId, query, limit) => {
+        // LIKE wildcards in what the administrator typed are matched literally.
+        const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        return (
+          await db.query(
+            `SELECT ${USER_COLUMNS} FROM users
+             WHERE pool_id = $1 AND deleted_at IS NULL
+               AND (lower(username) LIKE $2 ESCAPE '\\' OR lower(email) LIKE $2 ESCAPE '\\')
+             ORDER BY username, email, id LIMIT $3`,
+            [poolId, pattern, limit],
+          )
+        ).map(toUser);
+      },
       delete: async (poolId, id, at) =>
         (
           await db.query(

@@ -51,6 +51,13 @@ export interface EndOutcome {
   record: SessionEndRecord | null;
 }
 
+export interface ConsoleSession {
+  secretHash: string;
+  adminId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface Page<T> {
   totalCount: number;
   list: T[];
@@ -105,6 +112,16 @@ export interface Store {
     count(): Promise<number>;
   };
 
+  /** Console sign-ins: the cookie's secret is never stored, only its hash. */
+  consoleSessions: {
+    create(session: ConsoleSession): Promise<void>;
+    /** The administrator of the session whose secret hashes to `secretHash`, unexpired at `now`. */
+    find(secretHash: string, now: number): Promise<Admin | null>;
+    delete(secretHash: string): Promise<void>;
+    /** Drops sessions expired before `now`. Returns how many. */
+    purgeExpired(now: number): Promise<number>;
+  };
+
   apps: {
     create(app: App): Promise<CreateResult>;
     get(poolId: string, id: string): Promise<App | null>;
@@ -124,6 +141,11 @@ export interface Store {
     getMany(poolId: string, ids: string[]): Promise<User[]>;
     /** By username, or by email ignoring case. */
     findByAccount(poolId: string, account: string): Promise<User | null>;
+    /**
+     * Users whose username or email contains `query` (ignoring case; `%` and `_` are literal),
+     * ordered by username then email, at most `limit`.
+     */
+    search(poolId: string, query: string, limit: number): Promise<User[]>;
     delete(poolId: string, id: string, at: number): Promise<boolean>;
   };
 

@@ -11,7 +11,7 @@ import type { Bus } from '../../src/bus/bus.ts';
 import { createMemoryBus } from '../../src/bus/memory-bus.ts';
 import { bootstrap } from '../../src/domain/bootstrap.ts';
 import { type Clock, systemClock } from '../../src/domain/clock.ts';
-import { createServices, type Services } from '../../src/domain/services.ts';
+import { createServices, type DomainSettings, type Services } from '../../src/domain/services.ts';
 import type { App } from '../../src/http/context.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -103,7 +103,7 @@ export async function startTestServer(
     listen?: boolean;
     clock?: Clock;
     bus?: Bus;
-    settings?: Partial<typeof TEST_SETTINGS>;
+    settings?: Partial<typeof TEST_SETTINGS> & Pick<DomainSettings, 'loginThrottle'>;
   } = {},
 ): Promise<TestServer> {
   const { store, location, cleanup } = await openTestStore(options);

@@ -148,6 +148,50 @@ export function defineStoreContract(
       expect(await store.apps.resolve(a.id)).toBeNull();
     });
 
+    it('console sessions: found by secret hash until expiry, deleted, purged', async () => {
+      const admin = { id: newId(), email: `${newId()}@example.com`, passwordHash: 'h', createdAt: T0 };
+      await store.admins.create(admin);
+      const live = {
+        secretHash: hashSecret(newId()),
+        adminId: admin.id,
+        createdAt: T0,
+        expiresAt: T0 + 1000,
+      };
+      const other = { ...live, secretHash: hashSecret(newId()) };
+      await store.consoleSessions.create(live);
+      await store.consoleSessions.create(other);
+      expect(await store.consoleSessions.find(live.secretHash, T0 + 999)).toMatchObject({
+        id: admin.id,
+        email: admin.email,
+      });
+      expect(await store.consoleSessions.find(live.secretHash, T0 + 1000)).toBeNull();
+      expect(await store.consoleSessions.find(hashSecret('unknown'), T0)).toBeNull();
+      await store.consoleSessions.delete(live.secretHash);
+      expect(await store.consoleSessions.find(live.secretHash, T0)).toBeNull();
+      expect(await store.consoleSessions.find(other.secretHash, T0)).not.toBeNull();
+      expect(await store.consoleSessions.purgeExpired(T0 + 1001)).toBeGreaterThanOrEqual(1);
+      expect(await store.consoleSessions.find(other.secretHash, T0)).toBeNull();
+    });
+
+    it('users: search by part of the username or email, ignoring case, wildcards literal, per pool', async () => {
+      const tag = newId().slice(0, 8).toLowerCase();
+      const carol = user(P, { username: `carol_${tag}`, email: `carol.${tag}@example.com` });
+      const dave = user(P, { username: `dave${tag}`, email: `D.${tag.toUpperCase()}@Example.com` });
+      const deleted = user(P, { username: `erin_${tag}`, email: null });
+      const elsewhere = user(Q, { username: `carol_${tag}`, email: null });
+      for (const u of [carol, dave, deleted, elsewhere]) expect((await store.users.create(u)).ok).toBe(true);
+      await store.users.delete(P, deleted.id, T0);
+      const ids = async (q: string, limit = 10) => (await store.users.search(P, q, limit)).map((u) => u.id);
+      expect(await ids(tag)).toEqual([carol.id, dave.id]);
+      expect(await ids(`CAROL_${tag}`)).toEqual([carol.id]);
+      expect(await ids(`d.${tag}@example`)).toEqual([dave.id]);
+      // `_` and `%` match themselves only: "carol_" is not "carolX".
+      expect(await ids(`l_${tag}`)).toEqual([carol.id]);
+      expect(await ids(`%${tag}`)).toEqual([]);
+      expect(await ids(tag, 1)).toEqual([carol.id]);
+      expect((await store.users.search(Q, tag, 10)).map((u) => u.id)).toEqual([elsewhere.id]);
+    });
+
     it('users: unique username and email within a pool, not across pools; lookup by account', async () => {
       const u = user(P, { username: 'alice', email: 'alice@example.com' });
       expect(await store.users.create(u)).toEqual({ ok: true });

@@ -42,6 +42,9 @@ export function createUserService(deps: { store: Store; core: SessionCore; clock
 
     get: (poolId: string, userId: string) => store.users.get(poolId, userId),
 
+    /** Users whose username or email contains the query (the console's user search). */
+    search: (poolId: string, query: string, limit = 50) => store.users.search(poolId, query.trim(), limit),
+
     /** The user for a request's principal: `get`, through a short-lived cache. */
     async profile(poolId: string, userId: string): Promise<User | null> {
       const key = `${poolId}\u0000${userId}`;

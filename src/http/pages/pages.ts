@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, HttpContext } from '../context.ts';
 import { mapError } from '../errors.ts';
 import { assetRoutes } from './assets.ts';
+import { consoleRoutes } from './console.ts';
 import type { Csrf } from './csrf.ts';
 import { frontendLogoutRoutes } from './frontend-logout.ts';
 import { html } from './html.ts';
@@ -38,5 +39,6 @@ export function pageRoutes(app: App, ctx: HttpContext, csrf: Csrf) {
     loginRoutes(pages, ctx, csrf);
     personalCenterRoutes(pages, ctx, csrf);
     frontendLogoutRoutes(pages, ctx, csrf);
+    consoleRoutes(pages, ctx, csrf);
   });
 }

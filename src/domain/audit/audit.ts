@@ -1,0 +1,14 @@
+// The audit trail of session ends (DESIGN: every end has a reason, an actor and a time), read
+// by page for the API and the console.
+import type { Store } from '../../store/store.ts';
+
+export function createAuditService(deps: { store: Store }) {
+  const { store } = deps;
+  return {
+    /** A pool's session ends, newest first; `page` counts from 1. */
+    sessionEnds: (poolId: string, page: number, limit: number) =>
+      store.audit.listSessionEnds(poolId, (page - 1) * limit, limit),
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;
