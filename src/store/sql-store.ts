@@ -157,11 +157,14 @@ export function createSqlStore(db: SqlDriver): Store {
         sessions = new Set(rows.map((r) => r.session_id as string)).size;
         perApp.set(selector.appId, rows.length);
         if (notifying.has(selector.appId)) {
-          await q(`${delivery} AND ${db.inList('a.id', '$4')}`, [
+          // The app's id narrows the search to its app sessions (SQLite otherwise walked the
+          // whole pool's through the index's first column).
+          await q(`${delivery} AND a.app_id = $5 AND ${db.inList('a.id', '$4')}`, [
             meta.recordId,
             meta.at,
             poolId,
             db.listParam(revoked),
+            selector.appId,
           ]);
         }
       }
