@@ -96,6 +96,119 @@ describe('pool isolation', () => {
     expect(app.json().data.name).toBe('Test app');
   });
 
+  describe('admin session routes (kick, active users, login status, audit, bulk logouts)', () => {
+    let idleAppId: string;
+    let jobId: string;
+    let q2: { appId: string };
+    let kicked: { appId: string; userId: string };
+
+    const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: object) =>
+      server.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+
+    beforeAll(async () => {
+      // A bulk logout job of this pool, on an app nobody is signed in to (p's token lives on).
+      idleAppId = (await server.services.apps.create(server.pool.id, { name: 'Idle' })).app.id;
+      const job = await server.app.inject({
+        method: 'POST',
+        url: `/api/v2/applications/${idleAppId}/logout-all`,
+        headers: p.headers,
+      });
+      jobId = job.json().data.id;
+      await server.services.bulkLogouts.settle();
+      q2 = { appId: (await server.services.apps.create(q.poolId, { name: 'Theirs' })).app.id };
+      // An end in this pool's audit trail, of another user, for the lists to (not) leak.
+      const other = await createAppAndUser(server, { name: 'Kicked from' });
+      await login(server, other.app.id, other.user.username, other.user.password);
+      await call('POST', '/api/v2/users/kick', p.headers, { userIds: [other.user.id] });
+      kicked = { appId: other.app.id, userId: other.user.id };
+    });
+
+    const routes = () =>
+      [
+        ['POST', `/api/v2/applications/${p.appId}/kick-active-users`, { userIds: [p.userId] }],
+        ['POST', `/api/applications/${p.appId}/kick-active-users`, { userIds: [p.userId] }],
+        ['GET', `/api/v2/applications/${p.appId}/active-users`],
+        ['POST', '/api/v2/users/kick', { userIds: [p.userId] }],
+        ['GET', `/logout?userId=${p.userId}&appId=${p.appId}`],
+        ['GET', `/logout?userId=${p.userId}`],
+        ['GET', `/api/v2/users/login-status?userId=${p.userId}`],
+        ['GET', '/api/v2/audit/session-ends'],
+        ['POST', `/api/v2/applications/${p.appId}/logout-all`],
+        ['POST', '/api/v2/userpools/logout-all'],
+        ['GET', '/api/v2/bulk-logouts'],
+        ['GET', `/api/v2/bulk-logouts/${jobId}`],
+      ] as const;
+
+    it("another pool's admin token with this pool's header is refused (403 1001)", async () => {
+      for (const [method, url, payload] of routes()) {
+        const res = await call(
+          method,
+          url,
+          { ...q.headers, 'x-authing-userpool-id': server.pool.id },
+          payload,
+        );
+        expect([res.statusCode, res.json().code], `${method} ${url}`).toEqual([403, 1001]);
+      }
+      expect((await me(p.token)).statusCode).toBe(200);
+    });
+
+    it("in its own pool, this pool's apps, users and jobs are not found", async () => {
+      for (const [method, url, payload, code] of [
+        ['POST', `/api/v2/applications/${p.appId}/kick-active-users`, { userIds: [p.userId] }, 2011],
+        ['POST', `/api/applications/${p.appId}/kick-active-users`, { userIds: [p.userId] }, 2011],
+        ['GET', `/api/v2/applications/${p.appId}/active-users`, undefined, 2011],
+        ['GET', `/logout?userId=${p.userId}&appId=${p.appId}`, undefined, 2011],
+        ['GET', `/api/v2/users/login-status?userId=${p.userId}`, undefined, 2004],
+        ['GET', `/api/v2/users/login-status?userId=${p.userId}&appId=${p.appId}`, undefined, 2004],
+        ['POST', `/api/v2/applications/${p.appId}/logout-all`, undefined, 2011],
+        ['GET', `/api/v2/bulk-logouts/${jobId}`, undefined, 4042],
+      ] as const) {
+        const res = await call(method, url, q.headers, payload);
+        expect([res.statusCode, res.json().code], `${method} ${url}`).toEqual([404, code]);
+      }
+      expect((await me(p.token)).statusCode).toBe(200);
+    });
+
+    it("kicking this pool's user ids from the other pool ends nothing here", async () => {
+      for (const [method, url, payload] of [
+        ['POST', '/api/v2/users/kick', { userIds: [p.userId] }],
+        ['GET', `/logout?userId=${p.userId}`, undefined],
+        ['POST', `/api/v2/applications/${q2.appId}/kick-active-users`, { userIds: [p.userId] }],
+      ] as const) {
+        const res = await call(method, url, q.headers, payload);
+        expect([res.statusCode, res.json().data.ended], `${method} ${url}`).toEqual([200, 0]);
+      }
+      const everyone = await call('POST', '/api/v2/userpools/logout-all', q.headers);
+      await server.services.bulkLogouts.settle();
+      const job = await call('GET', `/api/v2/bulk-logouts/${everyone.json().data.id}`, q.headers);
+      expect(job.json().data).toMatchObject({ status: 'done', total: 0, ended: 0 });
+      expect((await me(p.token)).statusCode).toBe(200);
+      const status = await call('GET', `/api/v2/users/login-status?userId=${p.userId}`, p.headers);
+      expect(status.json().data.isLogin).toBe(true);
+    });
+
+    it("the other pool's lists never show this pool's users, sessions, ends or jobs", async () => {
+      const ourActive = await call('GET', `/api/v2/applications/${p.appId}/active-users`, p.headers);
+      expect(ourActive.json().data.list.map((u: { id: string }) => u.id)).toEqual([p.userId]);
+      const active = await call('GET', `/api/v2/applications/${q2.appId}/active-users`, q.headers);
+      expect(active.json().data).toEqual({ totalCount: 0, list: [] });
+      const ours = await call('GET', '/api/v2/bulk-logouts', p.headers);
+      expect(ours.json().data.map((j: { id: string }) => j.id)).toContain(jobId);
+      const theirs = await call('GET', '/api/v2/bulk-logouts', q.headers);
+      const theirIds = theirs.json().data.map((j: { id: string }) => j.id);
+      expect(theirIds).not.toContain(jobId);
+      for (const j of theirs.json().data) expect(j.appId).not.toBe(p.appId);
+      const audit = await call('GET', '/api/v2/audit/session-ends?limit=100', q.headers);
+      const text = JSON.stringify(audit.json().data);
+      for (const id of [p.userId, p.appId, p.sid, idleAppId, kicked.userId, kicked.appId])
+        expect(text).not.toContain(id);
+      const ourAudit = await call('GET', '/api/v2/audit/session-ends?limit=100', p.headers);
+      expect(JSON.stringify(ourAudit.json().data)).toContain(kicked.appId);
+      const theirEndIds = new Set(audit.json().data.list.map((e: { id: string }) => e.id));
+      for (const e of ourAudit.json().data.list) expect(theirEndIds.has(e.id)).toBe(false);
+    });
+  });
+
   it('a user token is never accepted in another pool', async () => {
     const res = await me(p.token, { 'x-authing-userpool-id': q.poolId });
     expect([res.statusCode, res.json().code]).toEqual([401, 2020]);

@@ -157,11 +157,14 @@ export function createSqlStore(db: SqlDriver): Store {
         sessions = new Set(rows.map((r) => r.session_id as string)).size;
         perApp.set(selector.appId, rows.length);
         if (notifying.has(selector.appId)) {
-          await q(`${delivery} AND ${db.inList('a.id', '$4')}`, [
+          // The app's id narrows the search to its app sessions (SQLite otherwise walked the
+          // whole pool's through the index's first column).
+          await q(`${delivery} AND a.app_id = $5 AND ${db.inList('a.id', '$4')}`, [
             meta.recordId,
             meta.at,
             poolId,
             db.listParam(revoked),
+            selector.appId,
           ]);
         }
       }
@@ -591,13 +594,17 @@ export function createSqlStore(db: SqlDriver): Store {
       claimDue: async (now, limit, leaseMs): Promise<DueDelivery[]> => {
         // One statement, so the claim is atomic on both databases. The outer conditions repeat
         // the inner ones: on PostgreSQL a claimer that waited for a row another one just
-        // claimed re-checks them on the new row version and leaves the row alone.
+        // claimed re-checks them on the new row version and leaves the row alone. The pick is
+        // a MATERIALIZED CTE, run once: as an `IN (subquery)` PostgreSQL planned a nested-loop
+        // semi-join that re-ran the LIMIT … SKIP LOCKED subquery per candidate row, each time
+        // skipping the rows just locked, and one run claimed two or three batches.
         const rows = await db.query(
-          `UPDATE logout_deliveries SET next_attempt_at = $2
-           WHERE id IN (
+          `WITH picked AS MATERIALIZED (
              SELECT id FROM logout_deliveries WHERE status = 'pending' AND next_attempt_at <= $1
              ORDER BY next_attempt_at, id LIMIT $3${db.skipLocked}
-           ) AND status = 'pending' AND next_attempt_at <= $1
+           )
+           UPDATE logout_deliveries SET next_attempt_at = $2
+           WHERE id IN (SELECT id FROM picked) AND status = 'pending' AND next_attempt_at <= $1
            RETURNING ${DELIVERY_COLUMNS}`,
           [now, now + leaseMs, limit],
         );

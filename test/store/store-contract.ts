@@ -519,6 +519,25 @@ export function defineStoreContract(
       expect(new Set(taken).size).toBe(12);
     });
 
+    it('deliveries: a claim takes at most `limit` rows, however many are due', async () => {
+      // PostgreSQL once re-ran the claim's LIMIT … SKIP LOCKED subquery for every candidate
+      // row (a nested-loop semi-join) and claimed several batches at once.
+      const R = `pool-${newId()}`;
+      await store.pools.create({ id: R, name: R, secretHash: hashSecret('s'), createdAt: T0 });
+      const a = app(R, { backchannelLogoutUri: 'https://d.example/bc' });
+      await store.apps.create(a);
+      const u = user(R);
+      await store.users.create(u);
+      const sessions = [];
+      for (let i = 0; i < 60; i++) sessions.push((await session(R, u.id, [a.id])).session.id);
+      const at = T0 + 4_000_000;
+      await store.sessions.end({ scope: 'sessions', poolId: R, sessionIds: sessions }, meta(at));
+      const due = at + 5_000_000;
+      const sizes = [];
+      for (let i = 0; i < 3; i++) sizes.push((await store.deliveries.claimDue(due, 5, 60_000)).length);
+      expect(sizes).toEqual([5, 5, 5]);
+    });
+
     it('lists expired sessions, and records newest-first audit pages per pool', async () => {
       const u = user(Q);
       await store.users.create(u);
