@@ -135,7 +135,21 @@ export async function startTestServer(
   });
   const app = await buildApp({ services });
   let url = '';
-  if (options.listen) url = await app.listen({ port, host: '127.0.0.1' });
+  if (options.listen) {
+    try {
+      url = await app.listen({ port, host: '127.0.0.1' });
+    } catch (error) {
+      // Another test took the probed port in between: start over on a new one.
+      await app.close();
+      await services.stop();
+      if (!options.bus) await bus.close();
+      // Reused data stays (it belongs to the caller); a fresh store goes.
+      if (options.reuse) await store.close();
+      else await cleanup();
+      if ((error as { code?: string }).code === 'EADDRINUSE') return startTestServer(options);
+      throw error;
+    }
+  }
   const poolId = services.defaultPoolId()!;
   let adminToken: string | null = null;
   return {
