@@ -57,8 +57,10 @@ export async function seed(db: SqlDriver, poolId: string, appIds: string[], user
       }
     }
   });
-  // Real tables have planner statistics (autovacuum); freshly seeded ones do not yet.
+  // Real tables have planner statistics — autovacuum on PostgreSQL, Signoff's hourly
+  // PRAGMA optimize on SQLite — and freshly seeded ones do not yet.
   if (db.kind === 'postgres') await db.query('ANALYZE');
+  else await db.query('PRAGMA optimize = 0x10002');
 }
 
 export interface BenchStore {

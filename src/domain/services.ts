@@ -160,6 +160,12 @@ export async function createServices(deps: ServiceDeps) {
       }, background.keyReloadMs)
     : null;
   keyReloader?.unref();
+  const optimizer = background
+    ? setInterval(() => {
+        store.optimize().catch((error: unknown) => log.error({ err: error }, 'store optimize failed'));
+      }, 3_600_000)
+    : null;
+  optimizer?.unref();
 
   const backchannel = createBackchannelWorker({
     store,
@@ -225,6 +231,7 @@ export async function createServices(deps: ServiceDeps) {
       unsubscribeKeys();
       if (sweeper) clearInterval(sweeper);
       if (keyReloader) clearInterval(keyReloader);
+      if (optimizer) clearInterval(optimizer);
       await backchannel.stop();
     },
   };

@@ -23,5 +23,7 @@ export interface SqlDriver {
   /** The name of the unique index a write violated, or null when `error` is something else. */
   uniqueViolation(error: unknown): string | null;
   migrate(): Promise<void>;
+  /** Refreshes the query planner's statistics where the database does not do it itself. */
+  optimize(): Promise<void>;
   close(): Promise<void>;
 }

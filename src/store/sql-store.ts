@@ -219,6 +219,7 @@ export function createSqlStore(db: SqlDriver): Store {
   return {
     kind: db.kind,
     migrate: () => db.migrate(),
+    optimize: () => db.optimize(),
     close: () => db.close(),
 
     pools: {
@@ -566,17 +567,22 @@ export function createSqlStore(db: SqlDriver): Store {
             )
           )[0]?.n ?? 0,
         ),
-      listLiveIds: async (poolId, appId, limit) =>
+      // Keyset paging in id order: each page starts where the last ended, so paging through
+      // 100,000 sessions reads each once (an offset, or re-listing from the start while the
+      // ended ones stay in the index, would make a bulk logout quadratic).
+      listLiveIds: async (poolId, appId, limit, after = '') =>
         (appId === null
           ? await db.query(
-              'SELECT id FROM sessions WHERE pool_id = $1 AND ended_at IS NULL ORDER BY id LIMIT $2',
-              [poolId, limit],
+              'SELECT id FROM sessions WHERE id > $3 AND pool_id = $1 AND ended_at IS NULL ORDER BY id LIMIT $2',
+              [poolId, limit, after],
             )
           : await db.query(
-              `SELECT DISTINCT a.session_id AS id FROM app_sessions a JOIN sessions s ON s.id = a.session_id
-               WHERE a.pool_id = $1 AND a.app_id = $2 AND a.ended_at IS NULL AND s.ended_at IS NULL
-               ORDER BY a.session_id LIMIT $3`,
-              [poolId, appId, limit],
+              `SELECT s.id FROM sessions s
+               WHERE s.id > $4 AND s.pool_id = $1 AND s.ended_at IS NULL
+                 AND EXISTS (SELECT 1 FROM app_sessions a
+                             WHERE a.session_id = s.id AND a.app_id = $2 AND a.ended_at IS NULL)
+               ORDER BY s.id LIMIT $3`,
+              [poolId, appId, limit, after],
             )
         ).map((r) => r.id as string),
       listExpired: async (since, now, limit) =>

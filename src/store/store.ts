@@ -98,6 +98,8 @@ export interface OIDCGrantLink {
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
+  /** Keeps the query planner informed as tables grow (run periodically). */
+  optimize(): Promise<void>;
   close(): Promise<void>;
 
   pools: {
@@ -195,8 +197,11 @@ export interface Store {
     isSignedIn(poolId: string, userId: string, appId: string | null, now: number): Promise<boolean>;
     /** How many live sessions a pool has (in one app, when one is named). */
     countLive(poolId: string, appId: string | null): Promise<number>;
-    /** Ids of live sessions of a pool, or of live sessions signed in to one app: bulk ends page through these. */
-    listLiveIds(poolId: string, appId: string | null, limit: number): Promise<string[]>;
+    /**
+     * Ids of live sessions of a pool, or of live sessions signed in to one app, in id order
+     * after `after`: bulk ends page through these.
+     */
+    listLiveIds(poolId: string, appId: string | null, limit: number, after?: string): Promise<string[]>;
     /** Live sessions whose (idle or absolute) expiry fell in (since, now]. */
     listExpired(since: number, now: number, limit: number): Promise<{ id: string; poolId: string }[]>;
   };

@@ -63,9 +63,10 @@ export function createAppService(deps: { store: Store; core: SessionCore; clock:
     /** Ends every session signed in to the app (reason app_deleted), then removes the app. */
     async delete(poolId: string, appId: string, actor: Actor) {
       if (!(await store.apps.get(poolId, appId))) return false;
-      for (;;) {
-        const sessionIds = await store.sessions.listLiveIds(poolId, appId, 1000);
+      for (let after = ''; ; ) {
+        const sessionIds = await store.sessions.listLiveIds(poolId, appId, 1000, after);
         if (sessionIds.length === 0) break;
+        after = sessionIds[sessionIds.length - 1]!;
         await core.endSessions({ scope: 'app-sessions', poolId, appId, sessionIds }, 'app_deleted', actor);
       }
       return store.apps.delete(poolId, appId, clock.now());

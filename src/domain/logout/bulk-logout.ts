@@ -24,10 +24,13 @@ export function createBulkLogoutService(deps: BulkLogoutDeps) {
 
   async function run(job: BulkLogout): Promise<void> {
     let { ended, batches } = job;
+    // Sessions signed in after the job started, below the cursor, are not the job's to end.
+    let after = '';
     try {
       for (;;) {
-        const sessionIds = await store.sessions.listLiveIds(job.poolId, job.appId, batchSize);
+        const sessionIds = await store.sessions.listLiveIds(job.poolId, job.appId, batchSize, after);
         if (sessionIds.length === 0) break;
+        after = sessionIds[sessionIds.length - 1]!;
         const summary = await core.endSessions(
           job.appId === null
             ? { scope: 'sessions', poolId: job.poolId, sessionIds }
@@ -35,7 +38,6 @@ export function createBulkLogoutService(deps: BulkLogoutDeps) {
           job.reason,
           job.actor,
         );
-        // Nothing ended while sessions are listed: they were ended concurrently; list again.
         ended += summary.sessions;
         batches += 1;
         await store.bulkLogouts.progress(job.id, ended, batches, clock.now());

@@ -94,6 +94,8 @@ export function createPostgresDriver(connectionString: string, options: Postgres
         client.release();
       }
     },
+    // autovacuum keeps PostgreSQL's statistics current.
+    async optimize() {},
     close: () => pool.end(),
   };
 }

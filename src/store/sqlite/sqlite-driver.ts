@@ -22,6 +22,12 @@ export function createSqliteDriver(file: string): SqlDriver {
   db.exec('PRAGMA synchronous = NORMAL');
   db.exec('PRAGMA busy_timeout = 5000');
   db.exec('PRAGMA foreign_keys = ON');
+  // Planner statistics: SQLite keeps none unless asked, and without them it picks the wrong
+  // index for bulk ends once tables grow (measured 40× slower per batch at 100,000 sessions).
+  // SQLite's advice for long-lived connections: optimize at open, then periodically (hourly,
+  // from the services). Exact statistics (no analysis limit): with a limit of 1,000 rows the
+  // estimates misled the planner on a 30,000-session kick (0.50 s became 1.35 s).
+  db.exec('PRAGMA analysis_limit = 0');
 
   // Prepared once per SQL text, with whether it yields rows (columns() allocates: ~13 µs).
   const statements = new Map<string, { statement: StatementSync; yieldsRows: boolean }>();
@@ -103,6 +109,10 @@ export function createSqliteDriver(file: string): SqlDriver {
           ]);
         });
       }
+    },
+    async optimize() {
+      while (inTransaction) await queue;
+      db.exec('PRAGMA optimize');
     },
     async close() {
       await queue;
