@@ -284,6 +284,14 @@ export function consoleRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
     return found;
   }
 
+  /** The console session and the app of its pool a request names; null once a page is sent. */
+  async function signedInToApp(req: AppReq, reply: FastifyReply, options: { form?: boolean } = {}) {
+    const s = await signedIn(req, reply, options);
+    if (!s) return null;
+    const app = await appIn(s, req, reply);
+    return app ? { s, app } : null;
+  }
+
   async function renderApp(
     req: AppReq,
     reply: FastifyReply,
@@ -308,10 +316,9 @@ export function consoleRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
     '/console/pools/:poolId/apps/:appId',
     { schema: { hide: true } },
     async (req, reply) => {
-      const s = await signedIn(req, reply);
-      if (!s) return reply;
-      const found = await appIn(s, req, reply);
-      if (!found) return reply;
+      const target = await signedInToApp(req, reply);
+      if (!target) return reply;
+      const { s, app: found } = target;
       return renderApp(req, reply, s, found);
     },
   );
@@ -320,10 +327,9 @@ export function consoleRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
     '/console/pools/:poolId/apps/:appId/settings',
     { schema: { hide: true } },
     async (req, reply) => {
-      const s = await signedIn(req, reply, { form: true });
-      if (!s) return reply;
-      const found = await appIn(s, req, reply);
-      if (!found) return reply;
+      const target = await signedInToApp(req, reply, { form: true });
+      if (!target) return reply;
+      const { s, app: found } = target;
       const form: SettingsForm = {
         name: (single(req.body, 'name') ?? '').trim(),
         redirectUris: single(req.body, 'redirectUris') ?? '',
@@ -366,10 +372,9 @@ export function consoleRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
     '/console/pools/:poolId/apps/:appId/rotate-secret',
     { schema: { hide: true } },
     async (req, reply) => {
-      const s = await signedIn(req, reply, { form: true });
-      if (!s) return reply;
-      const found = await appIn(s, req, reply);
-      if (!found) return reply;
+      const target = await signedInToApp(req, reply, { form: true });
+      if (!target) return reply;
+      const { s, app: found } = target;
       const rotated = await services.apps.rotateSecret(s.pool.id, found.id);
       if (!rotated) return notFound(reply, 'This pool has no application with this id.');
       return renderApp(req, reply, s, rotated.app, { rotated: rotated.secret });
@@ -382,10 +387,9 @@ export function consoleRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
     '/console/pools/:poolId/apps/:appId/force-logout',
     { schema: { hide: true } },
     async (req, reply) => {
-      const s = await signedIn(req, reply, { form: true });
-      if (!s) return reply;
-      const found = await appIn(s, req, reply);
-      if (!found) return reply;
+      const target = await signedInToApp(req, reply, { form: true });
+      if (!target) return reply;
+      const { s, app: found } = target;
       const one = single(req.body, 'userId');
       // Ids are at most 64 characters, as in the API; anything longer names no user.
       const userIds = [...new Set(one ? [one] : many(req.body, 'userIds'))].filter((id) => id.length <= 64);
@@ -401,10 +405,9 @@ export function consoleRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
     '/console/pools/:poolId/apps/:appId/logout-all',
     { schema: { hide: true } },
     async (req, reply) => {
-      const s = await signedIn(req, reply, { form: true });
-      if (!s) return reply;
-      const found = await appIn(s, req, reply);
-      if (!found) return reply;
+      const target = await signedInToApp(req, reply, { form: true });
+      if (!target) return reply;
+      const { s, app: found } = target;
       const job = await services.bulkLogouts.start(s.pool.id, found.id, s.actor);
       return redirectTo(reply, `${poolPath(s.pool.id)}/bulk-logouts/${encodeURIComponent(job.id)}`);
     },
@@ -430,10 +433,9 @@ export function consoleRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
     '/console/pools/:poolId/apps/:appId/deliveries',
     { schema: { hide: true } },
     async (req, reply) => {
-      const s = await signedIn(req, reply);
-      if (!s) return reply;
-      const found = await appIn(s, req, reply);
-      if (!found) return reply;
+      const target = await signedInToApp(req, reply);
+      if (!target) return reply;
+      const { s, app: found } = target;
       const asked = single(req.query, 'status');
       const status = DELIVERY_STATUSES.find((x) => x === asked) ?? null;
       const page = positive(single(req.query, 'page'));
@@ -463,10 +465,9 @@ export function consoleRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
     '/console/pools/:poolId/apps/:appId/deliveries/replay',
     { schema: { hide: true } },
     async (req, reply) => {
-      const s = await signedIn(req, reply, { form: true });
-      if (!s) return reply;
-      const found = await appIn(s, req, reply);
-      if (!found) return reply;
+      const target = await signedInToApp(req, reply, { form: true });
+      if (!target) return reply;
+      const { s, app: found } = target;
       const one = single(req.body, 'id');
       const queued = await services.logoutDeliveries.replay(s.pool.id, found.id, one ? [one] : 'failed');
       return redirectTo(reply, `${appPath(s.pool.id, found.id)}/deliveries?notice=replayed&n=${queued}`);
