@@ -3,7 +3,7 @@
 // and then a checked set. Controls are found by role and accessible name (CONTRACT §6).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromiumExecutable, launchChromium } from './helpers/browser.ts';
+import { chromiumExecutable, isolatedPage, launchChromium } from './helpers/browser.ts';
 import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
 
 describe.skipIf(!chromiumExecutable)('console in Chromium', () => {
@@ -24,16 +24,7 @@ describe.skipIf(!chromiumExecutable)('console in Chromium', () => {
   });
 
   beforeEach(async () => {
-    context = await browser.newContext();
-    page = await context.newPage();
-    consoleProblems = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') consoleProblems.push(message.text());
-    });
-    await context.route(
-      (url) => !url.href.startsWith(server.url),
-      (route) => route.abort(),
-    );
+    ({ context, page, problems: consoleProblems } = await isolatedPage(browser, [server.url]));
   });
   afterEach(async () => {
     await context.close();

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromiumExecutable, launchChromium } from './helpers/browser.ts';
+import { chromiumExecutable, isolatedPage, launchChromium } from './helpers/browser.ts';
 import { createAppAndUser, startTestServer, type TestServer } from './helpers/server.ts';
 
 const executablePath = chromiumExecutable;
@@ -50,17 +50,11 @@ describe.skipIf(!executablePath)('OIDC sign-in through the hosted login page (Ch
   });
 
   beforeEach(async () => {
-    context = await browser.newContext();
-    page = await context.newPage();
-    consoleProblems = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') consoleProblems.push(message.text());
-    });
-    // Nothing but Signoff and the apps: the network is closed.
-    await context.route(
-      (url) => !url.href.startsWith(server.url) && !url.href.startsWith(new URL(CALLBACK).origin),
-      (route) => route.abort(),
-    );
+    ({
+      context,
+      page,
+      problems: consoleProblems,
+    } = await isolatedPage(browser, [server.url, new URL(CALLBACK).origin]));
   });
   afterEach(async () => {
     await context.close();

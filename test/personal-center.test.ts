@@ -4,7 +4,7 @@
 // person using a screen reader would find them (CONTRACT §6).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromiumExecutable, launchChromium } from './helpers/browser.ts';
+import { chromiumExecutable, isolatedPage, launchChromium } from './helpers/browser.ts';
 import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
 
 const executablePath = chromiumExecutable;
@@ -34,17 +34,7 @@ describe.skipIf(!executablePath)('personal center in Chromium', () => {
       app: { id: appId },
       user,
     } = await createAppAndUser(server, {}, { name: 'Alice Liddell' }));
-    context = await browser.newContext();
-    page = await context.newPage();
-    consoleProblems = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') consoleProblems.push(message.text());
-    });
-    // Nothing but the local server: the network is closed, and a page must need nothing else.
-    await context.route(
-      (url) => !url.href.startsWith(server.url),
-      (route) => route.abort(),
-    );
+    ({ context, page, problems: consoleProblems } = await isolatedPage(browser, [server.url]));
   });
   afterEach(async () => {
     await context.close();

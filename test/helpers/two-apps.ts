@@ -4,9 +4,9 @@
 // (openid-client, PKCE) in a page.
 import { createServer, type Server } from 'node:http';
 import * as oidc from 'openid-client';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createManualClock } from '../../src/domain/clock.ts';
-import { launchChromium } from './browser.ts';
+import { isolatedPage, launchChromium } from './browser.ts';
 import { type LogoutReceiver, startLogoutReceiver } from './logout-receiver.ts';
 import { createAppAndUser, startTestServer } from './server.ts';
 
@@ -59,14 +59,7 @@ export async function startTwoApps() {
     browser,
 
     /** A browser context that reaches only Signoff and the apps' pages (the network is closed). */
-    async newContext(): Promise<{ context: BrowserContext; page: Page }> {
-      const context = await browser.newContext();
-      await context.route(
-        (url) => !url.href.startsWith(server.url) && !url.href.startsWith(origin),
-        (route) => route.abort(),
-      );
-      return { context, page: await context.newPage() };
-    },
+    newContext: () => isolatedPage(browser, [server.url, origin]),
 
     /** Starts a code flow for an app in the page; `finish` exchanges the code it received. */
     async authorize(page: Page, app: AppKey) {

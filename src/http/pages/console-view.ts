@@ -13,10 +13,9 @@ import type {
   SessionWithApps,
   User,
 } from '../../domain/model.ts';
-import { STYLESHEET_URL } from './assets.ts';
 import { html, type Markup, type Renderable } from './html.ts';
-import { brandMark, icons } from './icons.ts';
-import { csrfField, handleOf } from './layout.ts';
+import { icons } from './icons.ts';
+import { csrfField, documentShell, handleOf } from './layout.ts';
 import { deviceName, formatAgo, formatTime } from './personal-center-view.ts';
 
 export type ConsoleSection = 'apps' | 'users' | 'audit';
@@ -41,33 +40,14 @@ const when = (ms: number, text = formatTime(ms)) =>
   html`<time datetime="${new Date(ms).toISOString()}" title="${formatTime(ms)}">${text}</time>`;
 
 function shell(input: { title: string; header: Renderable; main: Renderable; refreshSeconds?: number }) {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<meta name="robots" content="noindex">
-${input.refreshSeconds ? html`<meta http-equiv="refresh" content="${input.refreshSeconds}">` : null}
-<title>${input.title} · Signoff console</title>
-<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="${STYLESHEET_URL}">
-</head>
-<body>
-<a class="skip-link" href="#main">Skip to main content</a>
-<header class="site-header">
-  <div class="site-header-inner">
-    <a class="brand" href="/console">${brandMark}<span>Signoff</span><span class="brand-tag">Console</span></a>
-    ${input.header}
-  </div>
-</header>
-${input.main}
-<footer class="site-footer">
-  <p>Signoff administrator console</p>
-</footer>
-</body>
-</html>
-`;
+  return documentShell({
+    title: `${input.title} · Signoff console`,
+    brand: { href: '/console', tag: 'Console' },
+    header: input.header,
+    body: input.main,
+    footer: 'Signoff administrator console',
+    refreshSeconds: input.refreshSeconds,
+  });
 }
 
 function consoleHeader(frame: ConsoleFrame) {

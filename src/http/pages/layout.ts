@@ -56,7 +56,15 @@ function accountMenu({ user, csrf }: Account): Markup {
 </details>`;
 }
 
-export function layout(input: LayoutInput): Markup {
+/** The HTML document every hosted page shares; the personal pages and the console fill it. */
+export function documentShell(input: {
+  title: string;
+  brand: { href: string; tag: string };
+  header: Renderable;
+  body: Renderable;
+  footer: string;
+  refreshSeconds?: number | undefined;
+}): Markup {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -64,7 +72,8 @@ export function layout(input: LayoutInput): Markup {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="robots" content="noindex">
-<title>${input.title} · Signoff</title>
+${input.refreshSeconds ? html`<meta http-equiv="refresh" content="${input.refreshSeconds}">` : null}
+<title>${input.title}</title>
 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${STYLESHEET_URL}">
 </head>
@@ -72,17 +81,27 @@ export function layout(input: LayoutInput): Markup {
 <a class="skip-link" href="#main">Skip to main content</a>
 <header class="site-header">
   <div class="site-header-inner">
-    <a class="brand" href="${input.account ? '/u' : '/login'}">${brandMark}<span>Signoff</span><span class="brand-tag">Account</span></a>
-    ${input.account ? accountMenu(input.account) : null}
+    <a class="brand" href="${input.brand.href}">${brandMark}<span>Signoff</span><span class="brand-tag">${input.brand.tag}</span></a>
+    ${input.header}
   </div>
 </header>
-<main id="main" class="site-main${input.narrow ? ' narrow' : ''}">
-${input.main}
-</main>
+${input.body}
 <footer class="site-footer">
-  <p>Protected by Signoff</p>
+  <p>${input.footer}</p>
 </footer>
 </body>
 </html>
 `;
+}
+
+export function layout(input: LayoutInput): Markup {
+  return documentShell({
+    title: `${input.title} · Signoff`,
+    brand: { href: input.account ? '/u' : '/login', tag: 'Account' },
+    header: input.account ? accountMenu(input.account) : null,
+    body: html`<main id="main" class="site-main${input.narrow ? ' narrow' : ''}">
+${input.main}
+</main>`,
+    footer: 'Protected by Signoff',
+  });
 }
