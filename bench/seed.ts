@@ -10,8 +10,8 @@ import { createMemoryBus } from '../src/bus/memory-bus.ts';
 import { systemClock } from '../src/domain/clock.ts';
 import { createServices, type Services } from '../src/domain/services.ts';
 import { createPostgresDriver } from '../src/store/postgres/postgres-driver.ts';
+import { createSqlStore } from '../src/store/sql/sql-store.ts';
 import type { SqlDriver } from '../src/store/sql-driver.ts';
-import { createSqlStore } from '../src/store/sql-store.ts';
 import { createSqliteDriver } from '../src/store/sqlite/sqlite-driver.ts';
 
 export const SESSIONS_PER_USER = 3;

@@ -12,7 +12,7 @@ import { createMemoryBus } from '../src/bus/memory-bus.ts';
 import { loadConfig } from '../src/config.ts';
 import { systemClock } from '../src/domain/clock.ts';
 import { createServices } from '../src/domain/services.ts';
-import { createSqlStore } from '../src/store/sql-store.ts';
+import { createSqlStore } from '../src/store/sql/sql-store.ts';
 import { createSqliteDriver } from '../src/store/sqlite/sqlite-driver.ts';
 
 export const OPENAPI_PATH = path.join(import.meta.dirname, '..', 'docs', 'openapi.json');

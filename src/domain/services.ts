@@ -7,6 +7,7 @@ import { createAuditService } from './audit/audit.ts';
 import { createLoginService } from './auth/login.ts';
 import { createLoginThrottle, DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from './auth/login-throttle.ts';
 import type { Clock } from './clock.ts';
+import type { Logger } from './logger.ts';
 import { createBackchannelWorker } from './logout/backchannel-worker.ts';
 import { createBulkLogoutService } from './logout/bulk-logout.ts';
 import { createLogoutService } from './logout/logout.ts';
@@ -32,12 +33,6 @@ export interface DomainSettings {
   backchannelAllowPrivate: boolean;
   /** Hosted login failures allowed per account and per address; defaults to DEFAULT_THROTTLE_LIMITS. */
   loginThrottle?: ThrottleLimits;
-}
-
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
 }
 
 export interface ServiceDeps {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { createPostgresDriver, type PostgresOptions } from './postgres/postgres-driver.ts';
-import { createSqlStore } from './sql-store.ts';
+import { createSqlStore } from './sql/sql-store.ts';
 import { createSqliteDriver } from './sqlite/sqlite-driver.ts';
 import type { Store } from './store.ts';
 

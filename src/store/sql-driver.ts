@@ -1,7 +1,8 @@
 // What the SQL store needs from a database: PostgreSQL-style numbered placeholders ($1),
 // transactions, a way to pass a list of ids, and a way to recognise a unique violation.
 // SQLite and PostgreSQL each fill this in; everything above it is shared.
-import type { Row } from './rows.ts';
+/** A result row: column name → value, as the driver returns it. */
+export type Row = Record<string, unknown>;
 
 export type Query = (sql: string, params?: unknown[]) => Promise<Row[]>;
 

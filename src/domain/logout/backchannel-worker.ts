@@ -13,7 +13,7 @@
 import type { Bus, BusEvent } from '../../bus/bus.ts';
 import type { DueDelivery, Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
-import type { Logger } from '../services.ts';
+import type { Logger } from '../logger.ts';
 import type { KeyRing } from '../tokens/key-ring.ts';
 import { type BackchannelPost, createBackchannelPost, type PostOutcome } from './backchannel-post.ts';
 import { createLogoutTokenSigner } from './logout-token.ts';

@@ -3,8 +3,7 @@
 import path from 'node:path';
 import pg from 'pg';
 import { readMigrations } from '../migrations.ts';
-import type { Row } from '../rows.ts';
-import type { Query, SqlDriver } from '../sql-driver.ts';
+import type { Query, Row, SqlDriver } from '../sql-driver.ts';
 
 const MIGRATIONS = path.join(import.meta.dirname, 'migrations');
 const MIGRATION_LOCK = 0x5167_0ff; // any constant shared by every Signoff node

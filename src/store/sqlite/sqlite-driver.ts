@@ -6,8 +6,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { readMigrations } from '../migrations.ts';
-import type { Row } from '../rows.ts';
-import type { Query, SqlDriver } from '../sql-driver.ts';
+import type { Query, Row, SqlDriver } from '../sql-driver.ts';
 
 const MIGRATIONS = path.join(import.meta.dirname, 'migrations');
 

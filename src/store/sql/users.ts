@@ -1,0 +1,71 @@
+// Users of a pool. An account is a username, or an email compared without case.
+import type { User } from '../../domain/model.ts';
+import type { SqlDriver } from '../sql-driver.ts';
+import type { Store } from '../store.ts';
+import { createInsert, first, nstr, num, placeholders, type Row, str } from './sql-helpers.ts';
+
+const USER_COLUMNS = 'id, pool_id, username, email, name, password_hash, created_at, updated_at';
+
+const toUser = (r: Row): User => ({
+  id: str(r.id),
+  poolId: str(r.pool_id),
+  username: nstr(r.username),
+  email: nstr(r.email),
+  name: nstr(r.name),
+  passwordHash: str(r.password_hash),
+  createdAt: num(r.created_at),
+  updatedAt: num(r.updated_at),
+});
+
+/** Column values in the order of USER_COLUMNS. */
+const userColumns = (u: User) => [
+  u.id,
+  u.poolId,
+  u.username,
+  u.email,
+  u.name,
+  u.passwordHash,
+  u.createdAt,
+  u.updatedAt,
+];
+
+export function createUserStore(db: SqlDriver): Store['users'] {
+  const insert = createInsert(db);
+  const live = `SELECT ${USER_COLUMNS} FROM users WHERE pool_id = $1 AND deleted_at IS NULL`;
+  return {
+    create: (u) => insert(`INSERT INTO users (${USER_COLUMNS}) VALUES (${placeholders(8)})`, userColumns(u)),
+    get: async (poolId, id) => first((await db.query(`${live} AND id = $2`, [poolId, id])).map(toUser)),
+    getMany: async (poolId, ids) =>
+      ids.length === 0
+        ? []
+        : (await db.query(`${live} AND ${db.inList('id', '$2')}`, [poolId, db.listParam(ids)])).map(toUser),
+    findByAccount: async (poolId, account) =>
+      first(
+        (
+          await db.query(
+            `${live} AND (username = $2 OR email = $3)
+             ORDER BY CASE WHEN username = $2 THEN 0 ELSE 1 END LIMIT 1`,
+            [poolId, account, account.toLowerCase()],
+          )
+        ).map(toUser),
+      ),
+    search: async (poolId, query, limit) => {
+      // LIKE wildcards in what the administrator typed are matched literally.
+      const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      return (
+        await db.query(
+          `${live} AND (lower(username) LIKE $2 ESCAPE '\\' OR lower(email) LIKE $2 ESCAPE '\\')
+           ORDER BY username, email, id LIMIT $3`,
+          [poolId, pattern, limit],
+        )
+      ).map(toUser);
+    },
+    delete: async (poolId, id, at) =>
+      (
+        await db.query(
+          'UPDATE users SET deleted_at = $3 WHERE pool_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id',
+          [poolId, id, at],
+        )
+      ).length > 0,
+  };
+}
