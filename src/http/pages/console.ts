@@ -33,8 +33,8 @@ import {
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import type { Markup } from './html.ts';
 import { retryIn } from './login-view.ts';
+import type { PageApp } from './page-app.ts';
 import { redirectTo, sendPage } from './page-reply.ts';
-import type { PageApp } from './pages.ts';
 import { single } from './params.ts';
 
 export const CONSOLE_COOKIE = 'signoff_console';

@@ -10,10 +10,9 @@ import { frontendLogoutRoutes } from './frontend-logout.ts';
 import { html } from './html.ts';
 import { loginRoutes } from './login.ts';
 import { errorPage, messagePage } from './message-views.ts';
+import type { PageApp } from './page-app.ts';
 import { sendPage } from './page-reply.ts';
 import { personalCenterRoutes } from './personal-center.ts';
-
-export type PageApp = App;
 
 export function pageRoutes(app: App, ctx: HttpContext, csrf: Csrf) {
   app.register(async (scope) => {
