@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, HttpContext } from '../context.ts';
 import { mapError } from '../errors.ts';
 import { assetRoutes } from './assets.ts';
-import { consoleRoutes } from './console.ts';
+import { consoleRoutes } from './console/console-routes.ts';
 import type { Csrf } from './csrf.ts';
 import { frontendLogoutRoutes } from './frontend-logout.ts';
 import { html } from './html.ts';
