@@ -14,8 +14,8 @@ import { expireBrowserCookies } from './browser-cookies.ts';
 import { browserSession, principalOf } from './browser-session.ts';
 import type { Csrf } from './csrf.ts';
 import { signedOutPage } from './message-views.ts';
+import type { PageApp } from './page-app.ts';
 import { pageHeaders, redirectTo, sendPage } from './page-reply.ts';
-import type { PageApp } from './pages.ts';
 import { param, REPEATED } from './params.ts';
 
 export const WIX_LOGOUT_PATHS = [

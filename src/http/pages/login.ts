@@ -13,8 +13,8 @@ import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import { handleOf } from './layout.ts';
 import { type LoginProblem, loginPage } from './login-view.ts';
 import { formExpiredPage, notFoundPage } from './message-views.ts';
+import type { PageApp } from './page-app.ts';
 import { redirectTo, sendPage } from './page-reply.ts';
-import type { PageApp } from './pages.ts';
 import { single } from './params.ts';
 import { isInteraction, safeReturnTo } from './return-to.ts';
 

@@ -4,16 +4,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, HttpContext } from '../context.ts';
 import { mapError } from '../errors.ts';
 import { assetRoutes } from './assets.ts';
-import { consoleRoutes } from './console.ts';
+import { consoleRoutes } from './console/console-routes.ts';
 import type { Csrf } from './csrf.ts';
 import { frontendLogoutRoutes } from './frontend-logout.ts';
 import { html } from './html.ts';
 import { loginRoutes } from './login.ts';
 import { errorPage, messagePage } from './message-views.ts';
+import type { PageApp } from './page-app.ts';
 import { sendPage } from './page-reply.ts';
 import { personalCenterRoutes } from './personal-center.ts';
-
-export type PageApp = App;
 
 export function pageRoutes(app: App, ctx: HttpContext, csrf: Csrf) {
   app.register(async (scope) => {

@@ -17,3 +17,11 @@ export function single(source: unknown, name: string): string | null {
   const value = param(source, name);
   return typeof value === 'string' ? value : null;
 }
+
+/** A form field given once or several times (checkboxes), as a list. */
+export function many(source: unknown, name: string): string[] {
+  if (typeof source !== 'object' || source === null) return [];
+  const value = (source as Record<string, unknown>)[name];
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}

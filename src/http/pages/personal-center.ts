@@ -8,8 +8,8 @@ import { browserSession, principalOf } from './browser-session.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import { loginUrl } from './login.ts';
 import { formExpiredPage, signedOutPage } from './message-views.ts';
+import type { PageApp } from './page-app.ts';
 import { redirectTo, sendPage } from './page-reply.ts';
-import type { PageApp } from './pages.ts';
 import { single } from './params.ts';
 import { personalCenterPage } from './personal-center-view.ts';
 

@@ -1,0 +1,179 @@
+// An application's page and its forms: settings, secret rotation, Force logout (one user or a
+// checked set) and log out everyone, which starts a job with a page of its own. Every end goes
+// through the logout service with the administrator as the actor.
+import type { FastifyReply } from 'fastify';
+import { checkBackchannelUri, checkRedirectUri } from '../../../domain/apps/redirect-uris.ts';
+import type { App } from '../../../domain/model.ts';
+import type { HttpContext } from '../../context.ts';
+import type { PageApp } from '../page-app.ts';
+import { redirectTo } from '../page-reply.ts';
+import { many, single } from '../params.ts';
+import {
+  type AppPageView,
+  appPage,
+  bulkLogoutPage,
+  type SettingsErrors,
+  type SettingsForm,
+  settingsFormOf,
+} from './app-detail-view.ts';
+import {
+  type AppRequest,
+  type ConsoleGuard,
+  MAX_SELECTED,
+  positive,
+  type Signed,
+  show,
+} from './console-guard.ts';
+import { appPath, poolPath } from './console-layout.ts';
+
+const ACTIVE_PAGE_SIZE = 50;
+
+/** A textarea's non-blank lines, trimmed: one URI a line. */
+const lines = (text: string) =>
+  text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+
+export function appDetailRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) {
+  const { services } = ctx;
+
+  async function renderApp(
+    req: AppRequest,
+    reply: FastifyReply,
+    s: Signed,
+    found: App,
+    extra: { form?: SettingsForm; errors?: SettingsErrors; rotated?: string | null; status?: number } = {},
+  ) {
+    const page = positive(single(req.query, 'page'));
+    const view: AppPageView = {
+      app: found,
+      form: extra.form ?? settingsFormOf(found),
+      errors: extra.errors ?? {},
+      rotated: extra.rotated ?? null,
+      active: await services.sessions.activeUsersOfApp(s.pool.id, found.id, page, ACTIVE_PAGE_SIZE),
+      page,
+      pageSize: ACTIVE_PAGE_SIZE,
+    };
+    return show(reply, appPage(guard.frame(req, reply, s, 'apps'), view), extra.status ?? 200);
+  }
+
+  app.get<{ Params: { poolId: string; appId: string } }>(
+    '/console/pools/:poolId/apps/:appId',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const target = await guard.signedInToApp(req, reply);
+      if (!target) return reply;
+      const { s, app: found } = target;
+      return renderApp(req, reply, s, found);
+    },
+  );
+
+  app.post<{ Params: { poolId: string; appId: string } }>(
+    '/console/pools/:poolId/apps/:appId/settings',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const target = await guard.signedInToApp(req, reply, { form: true });
+      if (!target) return reply;
+      const { s, app: found } = target;
+      const form: SettingsForm = {
+        name: (single(req.body, 'name') ?? '').trim(),
+        redirectUris: single(req.body, 'redirectUris') ?? '',
+        logoutRedirectUris: single(req.body, 'logoutRedirectUris') ?? '',
+        backchannelLogoutUri: (single(req.body, 'backchannelLogoutUri') ?? '').trim(),
+      };
+      const errors: SettingsErrors = {};
+      if (form.name === '' || form.name.length > 200) errors.name = 'Enter a name of at most 200 characters.';
+      const checkLines = (key: 'redirectUris' | 'logoutRedirectUris') => {
+        const list = lines(form[key]);
+        if (list.length > 100) errors[key] = 'At most 100 URIs.';
+        for (const [i, uri] of list.entries()) {
+          const problem = checkRedirectUri(uri);
+          if (problem) {
+            errors[key] = `Line ${i + 1}: ${problem}.`;
+            break;
+          }
+        }
+        return list;
+      };
+      const redirectUris = checkLines('redirectUris');
+      const logoutRedirectUris = checkLines('logoutRedirectUris');
+      if (form.backchannelLogoutUri !== '') {
+        const problem = checkBackchannelUri(form.backchannelLogoutUri);
+        if (problem) errors.backchannelLogoutUri = `It ${problem}.`;
+      }
+      if (Object.keys(errors).length > 0)
+        return renderApp(req, reply, s, found, { form, errors, status: 400 });
+      await services.apps.update(s.pool.id, found.id, {
+        name: form.name,
+        redirectUris,
+        logoutRedirectUris,
+        backchannelLogoutUri: form.backchannelLogoutUri === '' ? null : form.backchannelLogoutUri,
+      });
+      return redirectTo(reply, `${appPath(s.pool.id, found.id)}?notice=settings-saved`);
+    },
+  );
+
+  app.post<{ Params: { poolId: string; appId: string } }>(
+    '/console/pools/:poolId/apps/:appId/rotate-secret',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const target = await guard.signedInToApp(req, reply, { form: true });
+      if (!target) return reply;
+      const { s, app: found } = target;
+      const rotated = await services.apps.rotateSecret(s.pool.id, found.id);
+      if (!rotated) return guard.notFound(reply, 'This pool has no application with this id.');
+      return renderApp(req, reply, s, rotated.app, { rotated: rotated.secret });
+    },
+  );
+
+  // Force logout: a row's button names its user (`userId`); Force logout selected sends the
+  // checked boxes (`userIds`). Both are Authing's kick: the users' sessions in this app end.
+  app.post<{ Params: { poolId: string; appId: string } }>(
+    '/console/pools/:poolId/apps/:appId/force-logout',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const target = await guard.signedInToApp(req, reply, { form: true });
+      if (!target) return reply;
+      const { s, app: found } = target;
+      const one = single(req.body, 'userId');
+      // Ids are at most 64 characters, as in the API; anything longer names no user.
+      const userIds = [...new Set(one ? [one] : many(req.body, 'userIds'))].filter((id) => id.length <= 64);
+      const back = appPath(s.pool.id, found.id);
+      if (userIds.length === 0) return redirectTo(reply, `${back}?notice=nothing-selected`);
+      if (userIds.length > MAX_SELECTED) return redirectTo(reply, `${back}?notice=too-many`);
+      const ended = await services.logout.kickFromApp(s.pool.id, found.id, userIds, s.actor);
+      return redirectTo(reply, `${back}?notice=forced-logout&n=${ended.sessions}`);
+    },
+  );
+
+  app.post<{ Params: { poolId: string; appId: string } }>(
+    '/console/pools/:poolId/apps/:appId/logout-all',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const target = await guard.signedInToApp(req, reply, { form: true });
+      if (!target) return reply;
+      const { s, app: found } = target;
+      const job = await services.bulkLogouts.start(s.pool.id, found.id, s.actor);
+      return redirectTo(reply, `${poolPath(s.pool.id)}/bulk-logouts/${encodeURIComponent(job.id)}`);
+    },
+  );
+
+  app.get<{ Params: { poolId: string; jobId: string } }>(
+    '/console/pools/:poolId/bulk-logouts/:jobId',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const s = await guard.signedIn(req, reply);
+      if (!s) return reply;
+      const job = await services.bulkLogouts.get(s.pool.id, req.params.jobId);
+      if (!job)
+        return guard.notFound(
+          reply,
+          'This pool has no bulk logout with this id.',
+          `${poolPath(s.pool.id)}/apps`,
+        );
+      const target = job.appId ? await services.apps.get(s.pool.id, job.appId) : null;
+      return show(reply, bulkLogoutPage(guard.frame(req, reply, s, 'apps'), job, target));
+    },
+  );
+}

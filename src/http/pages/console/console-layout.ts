@@ -1,0 +1,120 @@
+// What every console page shares: the document shell with the console's own header (pool
+// switcher, the signed-in administrator, Sign out), the per-pool navigation, the notice box,
+// and the paths pages link each other by. The hosted pages' rules hold here too: no script,
+// real forms, buttons, labels and tables with headers.
+import type { Admin, Pool } from '../../../domain/model.ts';
+import { html, type Renderable } from '../html.ts';
+import { icons } from '../icons.ts';
+import { csrfField, documentShell } from '../layout.ts';
+import { formatTime } from '../personal-center-view.ts';
+
+/** The navigation entry a page is under. */
+export type ConsoleSection = 'apps' | 'users' | 'audit';
+
+/** What the layout of a signed-in page needs: who, which pool, the forms' CSRF token, a notice. */
+export interface ConsoleFrame {
+  admin: Admin;
+  csrf: string;
+  pools: Pool[];
+  pool: Pool;
+  section: ConsoleSection;
+  now: number;
+  notice?: string | null;
+}
+
+export const poolPath = (poolId: string) => `/console/pools/${encodeURIComponent(poolId)}`;
+export const appPath = (poolId: string, appId: string) =>
+  `${poolPath(poolId)}/apps/${encodeURIComponent(appId)}`;
+export const userPath = (poolId: string, userId: string) =>
+  `${poolPath(poolId)}/users/${encodeURIComponent(userId)}`;
+
+/** A time, readable, with the exact instant as a tooltip and for machines. */
+export const when = (ms: number, text = formatTime(ms)) =>
+  html`<time datetime="${new Date(ms).toISOString()}" title="${formatTime(ms)}">${text}</time>`;
+
+/** The console's document: its brand, its title suffix and footer; the header is the page's. */
+export function consoleShell(input: {
+  title: string;
+  header: Renderable;
+  main: Renderable;
+  refreshSeconds?: number;
+}) {
+  return documentShell({
+    title: `${input.title} · Signoff console`,
+    brand: { href: '/console', tag: 'Console' },
+    header: input.header,
+    body: input.main,
+    footer: 'Signoff administrator console',
+    refreshSeconds: input.refreshSeconds,
+  });
+}
+
+function consoleHeader(frame: ConsoleFrame) {
+  return html`<div class="console-header-tools">
+  <form method="get" action="/console/switch" class="pool-switcher">
+    <label for="pool-switch">Pool</label>
+    <select id="pool-switch" name="pool" class="input">
+      ${frame.pools.map((p) => html`<option value="${p.id}"${p.id === frame.pool.id ? html` selected` : null}>${p.name}</option>`)}
+    </select>
+    <button type="submit" class="button button-secondary">Switch</button>
+  </form>
+  <span class="muted small">${frame.admin.email}</span>
+  <form method="post" action="/console/logout">
+    ${csrfField(frame.csrf)}
+    <button type="submit" class="button button-secondary">${icons.logOut}Sign out</button>
+  </form>
+</div>`;
+}
+
+function nav(frame: ConsoleFrame) {
+  const base = poolPath(frame.pool.id);
+  const item = (section: ConsoleSection, href: string, label: string) =>
+    html`<li><a href="${href}"${frame.section === section ? html` aria-current="page"` : null}>${label}</a></li>`;
+  return html`<nav class="console-nav" aria-label="Console">
+  <ul role="list">
+    ${item('apps', `${base}/apps`, 'Applications')}
+    ${item('users', `${base}/users`, 'Users')}
+    ${item('audit', `${base}/audit`, 'Audit')}
+  </ul>
+</nav>`;
+}
+
+const noticeBox = (notice: string | null | undefined) =>
+  notice ? html`<div class="alert success" role="status">${icons.check}<p>${notice}</p></div>` : null;
+
+/** A signed-in console page: header, navigation, the notice if any, then the page's body. */
+export function consolePage(
+  frame: ConsoleFrame,
+  title: string,
+  body: Renderable,
+  options: { refreshSeconds?: number } = {},
+) {
+  return consoleShell({
+    title,
+    header: consoleHeader(frame),
+    ...options,
+    main: html`<div class="console">
+${nav(frame)}
+<main id="main" class="site-main console-main">
+${noticeBox(frame.notice)}
+${body}
+</main>
+</div>`,
+  });
+}
+
+/** A console page that says one thing (not found, form expired) with a way back. */
+export function consoleMessagePage(title: string, text: string, back: { href: string; label: string }) {
+  return consoleShell({
+    title,
+    header: null,
+    main: html`<main id="main" class="site-main narrow">
+<div class="card card-lg stack center">
+  <div class="status-icon warning">${icons.alert}</div>
+  <h1>${title}</h1>
+  <p class="lead">${text}</p>
+  <p><a class="button button-primary button-block" href="${back.href}">${back.label}</a></p>
+</div>
+</main>`,
+  });
+}
