@@ -4,18 +4,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { verifyJWT } from '../domain/tokens/jwt.ts';
 import type { App, HttpContext } from '../http/context.ts';
+import { expireBrowserCookies } from '../http/pages/browser-cookies.ts';
 import { CSRF_FIELD, type Csrf } from '../http/pages/csrf.ts';
 import { endSessionConfirmPage, oidcProblemPage } from '../http/pages/end-session-view.ts';
 import { signedOutPage } from '../http/pages/message-views.ts';
 import { sendPage } from '../http/pages/page-reply.ts';
-import { clearSessionCookie, readSessionCookie } from '../http/session-cookie.ts';
+import { readSessionCookie } from '../http/session-cookie.ts';
 import { type OIDC, OIDC_PREFIX } from './provider.ts';
 
 const INTERACTION = `${OIDC_PREFIX}/interaction/`;
 const END_SESSION = `${OIDC_PREFIX}/session/end`;
-// oidc-provider's own cookies, expired on logout along with Signoff's (here and by the hosted
-// pages' logouts).
-export const PROVIDER_COOKIES = ['_session', '_session.sig', '_session.legacy', '_session.legacy.sig'];
 
 const EndSessionParams = Type.Object({
   id_token_hint: Type.Optional(Type.String({ maxLength: 8192 })),
@@ -234,9 +232,7 @@ export function oidcRoutes(app: App, ctx: HttpContext, oidc: OIDC, csrf: Csrf) {
     }
     if (userId) await services.logout.endBrowserSessions(poolId, userId, ended, app?.id ?? null);
 
-    clearSessionCookie(reply, ctx.cookie);
-    csrf.clear(reply);
-    for (const name of PROVIDER_COOKIES) reply.clearCookie(name, { path: '/' });
+    expireBrowserCookies(reply, ctx.cookie, csrf);
     if (redirect !== undefined) {
       const target = new URL(redirect);
       if (input.state !== undefined) target.searchParams.set('state', input.state);

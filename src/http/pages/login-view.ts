@@ -1,5 +1,7 @@
 // The hosted sign-in page.
+
 import type { User } from '../../domain/model.ts';
+import { retryIn } from './formats.ts';
 import { html } from './html.ts';
 import { icons } from './icons.ts';
 import { csrfField, handleOf, layout } from './layout.ts';
@@ -21,12 +23,6 @@ export interface LoginView {
   reauthenticating: User | null;
   /** An OIDC sign-in: an app is waiting for the result. */
   forApp: boolean;
-}
-
-/** "in about a minute", "in 14 minutes". */
-export function retryIn(retryAt: number, now: number): string {
-  const minutes = Math.ceil(Math.max(0, retryAt - now) / 60_000);
-  return minutes <= 1 ? 'in about a minute' : `in ${minutes} minutes`;
 }
 
 function problemText(problem: LoginProblem): string {

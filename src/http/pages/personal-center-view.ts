@@ -1,6 +1,7 @@
 // The personal center (/u): who you are, and every device where you are signed in, each with
 // the apps it is signed in to and a way to end it.
 import type { SessionWithApps, User } from '../../domain/model.ts';
+import { deviceName, formatAgo, formatTime } from './formats.ts';
 import { html } from './html.ts';
 import { icons } from './icons.ts';
 import { type Account, csrfField, displayNameOf, initialOf, layout } from './layout.ts';
@@ -15,39 +16,8 @@ export interface PersonalCenterView {
   notice: string | null;
 }
 
-const absolute = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'UTC',
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-
-/** "3 May 2026, 14:05 UTC": the server does not know the reader's time zone, so it says which it uses. */
-export const formatTime = (ms: number) => `${absolute.format(ms)} UTC`;
-
-/** "Just now", "12 minutes ago", "3 days ago"; older than a month: the date. */
-export function formatAgo(ms: number, now: number): string {
-  const minutes = Math.floor((now - ms) / 60_000);
-  if (minutes < 1) return 'Just now';
-  if (minutes < 60) return minutes === 1 ? '1 minute ago' : `${minutes} minutes ago`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return hours === 1 ? '1 hour ago' : `${hours} hours ago`;
-  const days = Math.floor(hours / 24);
-  if (days <= 30) return days === 1 ? 'Yesterday' : `${days} days ago`;
-  return formatTime(ms);
-}
-
 const when = (ms: number, text: string) =>
   html`<time datetime="${new Date(ms).toISOString()}" title="${formatTime(ms)}">${text}</time>`;
-
-export function deviceName(session: SessionWithApps): string {
-  const { browser, os } = session.device;
-  if (browser && os) return `${browser} on ${os}`;
-  return browser ?? os ?? 'Unknown device';
-}
 
 function deviceIcon(session: SessionWithApps) {
   if (session.device.platform === 'mobile') return icons.mobile;

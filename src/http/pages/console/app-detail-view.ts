@@ -2,10 +2,10 @@
 // for a checked set, log out everyone as a job), its settings and secret rotation; and the
 // page of a "log out everyone" job, which refreshes itself while the job runs.
 import type { ActiveUser, App, BulkLogout, Device, User } from '../../../domain/model.ts';
+import { formatAgo } from '../formats.ts';
 import { html } from '../html.ts';
 import { icons } from '../icons.ts';
 import { csrfField, handleOf } from '../layout.ts';
-import { formatAgo } from '../personal-center-view.ts';
 import { appPath, type ConsoleFrame, consolePage, poolPath, userPath, when } from './console-layout.ts';
 
 /** A secret just made (a new app, a rotation): shown on this answer only. */

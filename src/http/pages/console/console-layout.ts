@@ -3,10 +3,10 @@
 // and the paths pages link each other by. The hosted pages' rules hold here too: no script,
 // real forms, buttons, labels and tables with headers.
 import type { Admin, Pool } from '../../../domain/model.ts';
+import { formatTime } from '../formats.ts';
 import { html, type Renderable } from '../html.ts';
 import { icons } from '../icons.ts';
 import { csrfField, documentShell } from '../layout.ts';
-import { formatTime } from '../personal-center-view.ts';
 
 /** The navigation entry a page is under. */
 export type ConsoleSection = 'apps' | 'users' | 'audit';

@@ -4,7 +4,7 @@
 import { CONSOLE_SESSION_TTL_MS } from '../../../domain/admins.ts';
 import type { HttpContext } from '../../context.ts';
 import { CSRF_FIELD, type Csrf } from '../csrf.ts';
-import { retryIn } from '../login-view.ts';
+import { retryIn } from '../formats.ts';
 import type { PageApp } from '../page-app.ts';
 import { redirectTo } from '../page-reply.ts';
 import { single } from '../params.ts';

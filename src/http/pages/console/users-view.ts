@@ -1,9 +1,9 @@
 // Users of a pool: the search, and a user's page with their live sessions, each of which can
 // be ended, or all at once.
 import type { SessionWithApps, User } from '../../../domain/model.ts';
+import { deviceName, formatAgo } from '../formats.ts';
 import { html } from '../html.ts';
 import { csrfField, handleOf } from '../layout.ts';
-import { deviceName, formatAgo } from '../personal-center-view.ts';
 import { type ConsoleFrame, consolePage, poolPath, userPath, when } from './console-layout.ts';
 
 export function usersPage(frame: ConsoleFrame, query: string, found: User[] | null) {
