@@ -21,8 +21,10 @@ import { createCsrf } from './http/pages/csrf.ts';
 import { pageRoutes } from './http/pages/pages.ts';
 import { SESSION_COOKIE } from './http/session-cookie.ts';
 import { systemRoutes } from './http/system.ts';
-import { createOIDC } from './oidc/provider.ts';
-import { oidcRoutes } from './oidc/routes.ts';
+import { endSessionRoutes } from './oidc/end-session-routes.ts';
+import { interactionRoutes } from './oidc/interaction-routes.ts';
+import { createIssuers } from './oidc/issuers.ts';
+import { mountIssuers } from './oidc/mount.ts';
 
 export interface AppOptions {
   services: Services;
@@ -136,6 +138,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // One CSRF scheme for every Signoff form: the hosted pages' and OIDC end session's.
   const csrf = createCsrf(services, ctx.cookie);
   pageRoutes(app, ctx, csrf);
-  oidcRoutes(app, ctx, createOIDC({ services, trustProxy: options.trustProxy ?? false }), csrf);
+  // One OIDC issuer per pool under /oidc: the providers, and Signoff's own OIDC routes.
+  const issuers = createIssuers(services);
+  mountIssuers(app, ctx, issuers);
+  interactionRoutes(app, ctx, issuers);
+  endSessionRoutes(app, ctx, issuers, csrf);
   return app;
 }

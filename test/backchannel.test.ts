@@ -583,7 +583,7 @@ describe('back-channel logout after an OpenID Connect login', () => {
       const jar = new CookieJar();
       const signedIn = await login(server, app.id, user.username, user.password);
       jar.cookies.set('signoff_session', signedIn.cookie.split('=')[1]!);
-      const config = await oidc.discovery(new URL(issuer), app.id, undefined, oidc.None(), {
+      const config = await oidc.discovery(new URL(issuer), app.id, app.secret, undefined, {
         execute: [oidc.allowInsecureRequests],
       });
       const verifier = oidc.randomPKCECodeVerifier();

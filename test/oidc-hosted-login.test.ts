@@ -35,11 +35,19 @@ describe.skipIf(!executablePath)('OIDC sign-in through the hosted login page (Ch
     CALLBACK = `http://localhost:${port}/one/callback`;
     CALLBACK_TWO = `http://localhost:${port}/two/callback`;
     server = await startTestServer({ listen: true });
-    const created = await createAppAndUser(server, { name: 'App one', redirectUris: [CALLBACK] });
+    const created = await createAppAndUser(server, {
+      name: 'App one',
+      redirectUris: [CALLBACK],
+      tokenEndpointAuthMethod: 'none',
+    });
     appOne = created.app.id;
     user = created.user;
     appTwo = (
-      await server.services.apps.create(server.pool.id, { name: 'App two', redirectUris: [CALLBACK_TWO] })
+      await server.services.apps.create(server.pool.id, {
+        name: 'App two',
+        redirectUris: [CALLBACK_TWO],
+        tokenEndpointAuthMethod: 'none',
+      })
     ).app.id;
     browser = await launchChromium();
   });

@@ -1,21 +1,25 @@
-// OpenID Connect with a relying party nobody here wrote (openid-client): discovery, code +
-// PKCE, single sign-on into a second app, refresh, userinfo, introspection, revocation,
-// RP-initiated logout with state, and afterwards every token of that session refused.
+// OpenID Connect with a relying party nobody here wrote (openid-client), for each kind of app
+// (public with PKCE, confidential with client_secret_basic, confidential with
+// client_secret_post): discovery, code + PKCE, single sign-on into a second app, refresh,
+// userinfo, introspection, revocation, RP-initiated logout with state, and afterwards every
+// token of that session refused.
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar } from './helpers/browserless.ts';
+import { authMethodOf, CLIENT_KINDS, discover } from './helpers/oidc-clients.ts';
 import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
 
 const CALLBACK = 'https://app-one.example/callback';
 const CALLBACK_TWO = 'https://app-two.example/callback';
 const SIGNED_OUT = 'https://app-one.example/signed-out';
 
-describe('OpenID Connect provider under /oidc', () => {
+describe.each(CLIENT_KINDS)('OpenID Connect provider under /oidc (%s apps)', (kind) => {
   let server: TestServer;
   let issuer: string;
   let user: { id: string; username: string; password: string };
   let appOne: string;
   let appTwo: string;
+  const secrets = new Map<string, string>();
 
   beforeAll(async () => {
     server = await startTestServer({ listen: true });
@@ -25,8 +29,10 @@ describe('OpenID Connect provider under /oidc', () => {
       redirectUris: [CALLBACK],
       backchannelLogoutUri: 'https://app-one.example/backchannel',
       logoutRedirectUris: [SIGNED_OUT],
+      tokenEndpointAuthMethod: authMethodOf(kind),
     });
     appOne = created.app.id;
+    secrets.set(appOne, created.app.secret);
     user = created.user;
     const headers = await server.adminHeaders();
     const two = await server.app.inject({
@@ -37,16 +43,16 @@ describe('OpenID Connect provider under /oidc', () => {
         name: 'App two',
         redirectUris: [CALLBACK_TWO],
         backchannelLogoutUri: 'https://app-two.example/bc',
+        tokenEndpointAuthMethod: authMethodOf(kind),
       },
     });
     appTwo = two.json().data.id;
+    secrets.set(appTwo, two.json().data.secret);
   });
   afterAll(() => server.close());
 
   const configFor = (clientId: string) =>
-    oidc.discovery(new URL(issuer), clientId, undefined, oidc.None(), {
-      execute: [oidc.allowInsecureRequests],
-    });
+    discover(issuer, { id: clientId, secret: secrets.get(clientId)! }, kind);
 
   /** Runs the code flow in the jar's "browser"; returns the tokens the RP gets. */
   async function codeFlow(

@@ -15,6 +15,18 @@ export interface Admin {
   createdAt: number;
 }
 
+/**
+ * How an app authenticates at the OIDC token, introspection and revocation endpoints
+ * (RFC 7591 token_endpoint_auth_method). The two secret methods are one family: a confidential
+ * app may send its secret either way (RFC 6749 §2.3.1); `none` is a public app (PKCE required).
+ */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'none',
+];
+
 export interface App {
   id: string;
   poolId: string;
@@ -24,6 +36,7 @@ export interface App {
   redirectUris: string[];
   logoutRedirectUris: string[];
   backchannelLogoutUri: string | null;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   createdAt: number;
   updatedAt: number;
 }

@@ -62,8 +62,9 @@ export async function createServices(deps: ServiceDeps) {
   // The default pool (the first, created at bootstrap) is the OIDC issuer $PUBLIC_URL/oidc
   // (CONTRACT §7); any other pool gets its own issuer below it.
   let defaultPoolId: string | null = null;
-  const issuerOf = (poolId: string) =>
-    poolId === defaultPoolId ? `${settings.publicUrl}/oidc` : `${settings.publicUrl}/oidc/pools/${poolId}`;
+  /** The path of a pool's issuer under the public URL: where its OIDC (and SSF) routes live. */
+  const issuerPathOf = (poolId: string) => (poolId === defaultPoolId ? '/oidc' : `/oidc/pools/${poolId}`);
+  const issuerOf = (poolId: string) => `${settings.publicUrl}${issuerPathOf(poolId)}`;
 
   const tokens = createTokenService({
     keys,
@@ -218,6 +219,7 @@ export async function createServices(deps: ServiceDeps) {
     backchannel,
     logoutDeliveries: createLogoutDeliveryService({ store, clock, wake: backchannel.wake }),
     issuerOf,
+    issuerPathOf,
     defaultPoolId: () => defaultPoolId,
     revocationSync: sync,
     async stop() {

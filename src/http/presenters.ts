@@ -34,6 +34,13 @@ export const AppSchema = Type.Object({
   redirectUris: Type.Array(Type.String()),
   logoutRedirectUris: Type.Array(Type.String()),
   backchannelLogoutUri: Nullable(Type.String()),
+  tokenEndpointAuthMethod: Type.Union(
+    [Type.Literal('client_secret_basic'), Type.Literal('client_secret_post'), Type.Literal('none')],
+    {
+      description:
+        'How the app authenticates as an OIDC client: with its secret (client_secret_basic or client_secret_post; either method is accepted) or none (a public client: SPA or native app, PKCE required).',
+    },
+  ),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
@@ -51,6 +58,7 @@ export const presentApp = (a: App) => ({
   redirectUris: a.redirectUris,
   logoutRedirectUris: a.logoutRedirectUris,
   backchannelLogoutUri: a.backchannelLogoutUri,
+  tokenEndpointAuthMethod: a.tokenEndpointAuthMethod,
   createdAt: iso(a.createdAt),
   updatedAt: iso(a.updatedAt),
 });

@@ -17,6 +17,7 @@ import type {
   SessionEndRecord,
   SessionWithApps,
   SigningKey,
+  TokenEndpointAuthMethod,
   User,
 } from '../domain/model.ts';
 
@@ -71,6 +72,7 @@ export interface AppPatch {
   redirectUris?: string[];
   logoutRedirectUris?: string[];
   backchannelLogoutUri?: string | null;
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
   secretHash?: string;
   updatedAt: number;
 }
@@ -246,21 +248,28 @@ export interface Store {
   };
 
   /**
-   * oidc-provider's models, stored whole (see src/oidc/adapter.ts). Ids are unique per model.
-   * Ending a session deletes what its grants issued, inside `sessions.end`.
+   * oidc-provider's models, stored whole (see src/oidc/adapter.ts), each in the pool whose
+   * issuer wrote it and found only there. Ids are unique per model. Ending a session deletes
+   * what its grants issued, inside `sessions.end`.
    */
   oidc: {
-    upsert(model: string, id: string, payload: OIDCPayload, expiresAt: number | null): Promise<void>;
-    find(model: string, id: string, now: number): Promise<OIDCPayload | null>;
-    findByUid(model: string, uid: string, now: number): Promise<OIDCPayload | null>;
-    findByUserCode(model: string, userCode: string, now: number): Promise<OIDCPayload | null>;
-    consume(model: string, id: string, at: number): Promise<void>;
-    destroy(model: string, id: string): Promise<void>;
-    revokeByGrantId(grantId: string): Promise<void>;
+    upsert(
+      poolId: string,
+      model: string,
+      id: string,
+      payload: OIDCPayload,
+      expiresAt: number | null,
+    ): Promise<void>;
+    find(poolId: string, model: string, id: string, now: number): Promise<OIDCPayload | null>;
+    findByUid(poolId: string, model: string, uid: string, now: number): Promise<OIDCPayload | null>;
+    findByUserCode(poolId: string, model: string, userCode: string, now: number): Promise<OIDCPayload | null>;
+    consume(poolId: string, model: string, id: string, at: number): Promise<void>;
+    destroy(poolId: string, model: string, id: string): Promise<void>;
+    revokeByGrantId(poolId: string, grantId: string): Promise<void>;
     /** Ties a grant to the Signoff session and app session it was given in. */
     linkGrant(link: OIDCGrantLink): Promise<void>;
-    grantLink(grantId: string): Promise<OIDCGrantLink | null>;
-    /** Drops payloads expired before `now`. Returns how many. */
+    grantLink(poolId: string, grantId: string): Promise<OIDCGrantLink | null>;
+    /** Drops payloads expired before `now` (every pool's). Returns how many. */
     purgeExpired(now: number): Promise<number>;
   };
 

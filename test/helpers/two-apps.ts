@@ -1,18 +1,20 @@
 // The fixture of the browser end-to-end tests: a listening Signoff on a manual clock, two OIDC
-// apps A and B whose pages live on another origin (localhost vs 127.0.0.1), each with a real
-// back-channel receiver, one user, and Chromium. `authorize` runs the app side of a code flow
-// (openid-client, PKCE) in a page.
+// apps A and B of one kind (public, or confidential with either secret method) whose pages
+// live on another origin (localhost vs 127.0.0.1), each with a real back-channel receiver, one
+// user, and Chromium. `authorize` runs the app side of a code flow (openid-client, PKCE) in a
+// page.
 import { createServer, type Server } from 'node:http';
 import * as oidc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { createManualClock } from '../../src/domain/clock.ts';
 import { isolatedPage, launchChromium } from './browser.ts';
 import { type LogoutReceiver, startLogoutReceiver } from './logout-receiver.ts';
+import { authMethodOf, type ClientKind, discover } from './oidc-clients.ts';
 import { createAppAndUser, startTestServer } from './server.ts';
 
 export type AppKey = 'a' | 'b';
 
-export async function startTwoApps() {
+export async function startTwoApps(kind: ClientKind = 'public') {
   const clock = createManualClock(Date.now());
   const pages: Server = createServer((_req, res) =>
     res.writeHead(200, { 'content-type': 'text/plain' }).end('app page'),
@@ -21,6 +23,7 @@ export async function startTwoApps() {
   const origin = `http://localhost:${(pages.address() as { port: number }).port}`;
   const server = await startTestServer({ listen: true, clock, settings: { backchannelAllowPrivate: true } });
   const ids = { a: '', b: '' };
+  const secrets = { a: '', b: '' };
   const receiverFor = (app: AppKey) =>
     startLogoutReceiver({
       jwksUrl: () => `${server.url}/.well-known/jwks.json`,
@@ -34,22 +37,25 @@ export async function startTwoApps() {
     redirectUris: [`${origin}/a/callback`],
     logoutRedirectUris: [`${origin}/a/bye`],
     backchannelLogoutUri: receivers.a.url,
+    tokenEndpointAuthMethod: authMethodOf(kind),
   });
   const b = await server.services.apps.create(server.pool.id, {
     name: 'App B',
     redirectUris: [`${origin}/b/callback`],
     backchannelLogoutUri: receivers.b.url,
+    tokenEndpointAuthMethod: authMethodOf(kind),
   });
   ids.a = created.app.id;
   ids.b = b.app.id;
+  secrets.a = created.app.secret;
+  secrets.b = b.secret;
   const browser: Browser = await launchChromium();
 
-  const configFor = (clientId: string) =>
-    oidc.discovery(new URL(`${server.url}/oidc`), clientId, undefined, oidc.None(), {
-      execute: [oidc.allowInsecureRequests],
-    });
+  const configFor = (app: AppKey) =>
+    discover(`${server.url}/oidc`, { id: ids[app], secret: secrets[app] }, kind);
 
   return {
+    kind,
     clock,
     server,
     origin,
@@ -63,7 +69,7 @@ export async function startTwoApps() {
 
     /** Starts a code flow for an app in the page; `finish` exchanges the code it received. */
     async authorize(page: Page, app: AppKey) {
-      const config = await configFor(ids[app]);
+      const config = await configFor(app);
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const redirectUri = `${origin}/${app}/callback`;

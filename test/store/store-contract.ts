@@ -37,6 +37,7 @@ export function defineStoreContract(
       name: 'app',
       identifier: null,
       secretHash: hashSecret('x'),
+      tokenEndpointAuthMethod: 'client_secret_basic',
       redirectUris: ['https://a.example/cb'],
       logoutRedirectUris: ['https://a.example/bye'],
       backchannelLogoutUri: null,

@@ -2,7 +2,7 @@
 import type { AppPatch, Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
 import { hashSecret, newId, newSecret } from '../ids.ts';
-import type { Actor, App } from '../model.ts';
+import type { Actor, App, TokenEndpointAuthMethod } from '../model.ts';
 import type { SessionCore } from '../sessions/session-core.ts';
 
 export interface AppInput {
@@ -11,6 +11,8 @@ export interface AppInput {
   redirectUris?: string[];
   logoutRedirectUris?: string[];
   backchannelLogoutUri?: string | null;
+  /** Defaults to client_secret_basic: a confidential app, which also takes client_secret_post. */
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
 }
 
 export function createAppService(deps: { store: Store; core: SessionCore; clock: Clock }) {
@@ -29,6 +31,7 @@ export function createAppService(deps: { store: Store; core: SessionCore; clock:
         redirectUris: input.redirectUris ?? [],
         logoutRedirectUris: input.logoutRedirectUris ?? [],
         backchannelLogoutUri: input.backchannelLogoutUri ?? null,
+        tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? 'client_secret_basic',
         createdAt: now,
         updatedAt: now,
       };
@@ -48,6 +51,8 @@ export function createAppService(deps: { store: Store; core: SessionCore; clock:
       if (input.redirectUris !== undefined) patch.redirectUris = input.redirectUris;
       if (input.logoutRedirectUris !== undefined) patch.logoutRedirectUris = input.logoutRedirectUris;
       if (input.backchannelLogoutUri !== undefined) patch.backchannelLogoutUri = input.backchannelLogoutUri;
+      if (input.tokenEndpointAuthMethod !== undefined)
+        patch.tokenEndpointAuthMethod = input.tokenEndpointAuthMethod;
       return store.apps.update(poolId, appId, patch);
     },
 

@@ -33,7 +33,24 @@ export type AdminCheck =
   | { ok: true; poolId: string; exp: number }
   | { ok: false; reason: 'malformed' | 'unknown_key' | 'bad_signature' | 'expired' | 'wrong_type' };
 
+export interface ClientClaims {
+  poolId: string;
+  clientId: string;
+  scopes: string[];
+  jti: string;
+  exp: number;
+}
+
+export type ClientCheck =
+  | { ok: true; claims: ClientClaims }
+  | { ok: false; reason: 'malformed' | 'unknown_key' | 'bad_signature' | 'expired' | 'wrong_type' };
+
 export interface TokenService {
+  /**
+   * An end user's access token for an app (RFC 9068 `at+jwt`), from the REST sign-in or, with
+   * `jti`, `scope` and `exp` set by the OIDC token endpoint, for an OIDC grant: the same claims
+   * and rules either way, so one JWKS and one verifier serve both.
+   */
   issueAccessToken(input: {
     poolId: string;
     userId: string;
@@ -42,7 +59,20 @@ export interface TokenService {
     appSessionId: string;
     /** The session's absolute expiry (ms): no token outlives its session. */
     notAfter: number;
+    jti?: string;
+    scope?: string;
+    /** Expiry (seconds since the epoch); at most the configured lifetime from now. */
+    exp?: number;
   }): Promise<{ token: string; expiresAt: number }>;
+  /** An app's own token (OIDC client credentials): no user, no session; `sub` is the app. */
+  issueClientToken(input: {
+    poolId: string;
+    clientId: string;
+    jti: string;
+    scope: string | undefined;
+    exp: number;
+  }): Promise<string>;
+  verifyClientToken(token: string): ClientCheck;
   issueAdminToken(poolId: string): Promise<{ accessToken: string; iat: number; exp: number }>;
   verifyAccessToken(token: string): AccessCheck;
   verifyAdminToken(token: string): AdminCheck;
@@ -74,22 +104,74 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     async issueAccessToken(input) {
       const key = signingKey(input.poolId);
       const iat = Math.floor(clock.now() / 1000);
-      const exp = Math.min(iat + deps.accessTokenTTL, Math.floor(input.notAfter / 1000));
+      const exp = Math.min(
+        iat + deps.accessTokenTTL,
+        input.exp ?? Number.POSITIVE_INFINITY,
+        Math.floor(input.notAfter / 1000),
+      );
       const token = await new SignJWT({
         client_id: input.appId,
         sid: input.sessionId,
         asid: input.appSessionId,
         pool: input.poolId,
+        ...(input.scope ? { scope: input.scope } : {}),
       })
         .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: ACCESS_TOKEN_TYPE })
         .setIssuer(issuerOf(input.poolId))
         .setSubject(input.userId)
         .setAudience(input.appId)
-        .setJti(newId())
+        .setJti(input.jti ?? newId())
         .setIssuedAt(iat)
         .setExpirationTime(exp)
         .sign(key.privateKey);
       return { token, expiresAt: exp * 1000 };
+    },
+
+    async issueClientToken(input) {
+      const key = signingKey(input.poolId);
+      const iat = Math.floor(clock.now() / 1000);
+      return new SignJWT({
+        client_id: input.clientId,
+        pool: input.poolId,
+        ...(input.scope ? { scope: input.scope } : {}),
+      })
+        .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: ACCESS_TOKEN_TYPE })
+        .setIssuer(issuerOf(input.poolId))
+        .setSubject(input.clientId)
+        .setAudience(input.clientId)
+        .setJti(input.jti)
+        .setIssuedAt(iat)
+        .setExpirationTime(Math.min(input.exp, iat + deps.accessTokenTTL))
+        .sign(key.privateKey);
+    },
+
+    verifyClientToken(token) {
+      const checked = verifyJWT(token, Math.floor(clock.now() / 1000));
+      if (!checked.ok) return checked;
+      const { header, payload, key } = checked;
+      const { sub, client_id: clientId, sid, pool, jti, exp, scope } = payload;
+      if (
+        header.typ !== ACCESS_TOKEN_TYPE ||
+        pool !== key.poolId ||
+        payload.iss !== issuerOf(key.poolId) ||
+        sid !== undefined ||
+        typeof sub !== 'string' ||
+        sub !== clientId ||
+        typeof jti !== 'string' ||
+        (scope !== undefined && typeof scope !== 'string')
+      ) {
+        return { ok: false, reason: 'wrong_type' };
+      }
+      return {
+        ok: true,
+        claims: {
+          poolId: key.poolId,
+          clientId: sub,
+          scopes: typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [],
+          jti,
+          exp: exp!,
+        },
+      };
     },
 
     async issueAdminToken(poolId) {

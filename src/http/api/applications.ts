@@ -16,6 +16,15 @@ const AppBody = Type.Object(
     redirectUris: Type.Optional(UriList),
     logoutRedirectUris: Type.Optional(UriList),
     backchannelLogoutUri: Type.Optional(NullableUri),
+    tokenEndpointAuthMethod: Type.Optional(
+      Type.Union(
+        [Type.Literal('client_secret_basic'), Type.Literal('client_secret_post'), Type.Literal('none')],
+        {
+          description:
+            'client_secret_basic (default) or client_secret_post: a confidential app, authenticated by its secret (either method is accepted); none: a public app (SPA, native), PKCE required.',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,14 +1,21 @@
 // Every cookie Signoff sets in a browser, expired together when the browser logs out: the
-// session cookie, the CSRF cookie of the hosted pages, and oidc-provider's own.
-import type { FastifyReply } from 'fastify';
+// session cookie, the CSRF cookie of the hosted pages, and oidc-provider's own (each pool's
+// issuer names its cookies apart: `_session`, `_session_{poolId}`, and their `.sig`).
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type CookieSettings, clearSessionCookie } from '../session-cookie.ts';
 import type { Csrf } from './csrf.ts';
 
-// oidc-provider's own cookies (the names it gives them under src/oidc/provider.ts's settings).
-const PROVIDER_COOKIES = ['_session', '_session.sig', '_session.legacy', '_session.legacy.sig'];
+const PROVIDER_COOKIE = /^_session(_[A-Za-z0-9_-]+)?(\.legacy)?(\.sig)?$/;
 
-export function expireBrowserCookies(reply: FastifyReply, settings: CookieSettings, csrf: Csrf) {
+export function expireBrowserCookies(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  settings: CookieSettings,
+  csrf: Csrf,
+) {
   clearSessionCookie(reply, settings);
   csrf.clear(reply);
-  for (const name of PROVIDER_COOKIES) reply.clearCookie(name, { path: '/' });
+  const names = new Set(['_session', '_session.sig', '_session.legacy', '_session.legacy.sig']);
+  for (const name of Object.keys(request.cookies ?? {})) if (PROVIDER_COOKIE.test(name)) names.add(name);
+  for (const name of names) reply.clearCookie(name, { path: '/' });
 }

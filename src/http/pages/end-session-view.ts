@@ -13,6 +13,8 @@ export interface EndSessionConfirmView {
   csrf: string;
   /** The app asked for a post-logout address it has not registered (it was dropped). */
   refusedRedirect: boolean;
+  /** Where the form posts: the issuer's end-session confirmation. */
+  action: string;
 }
 
 export function endSessionConfirmPage(view: EndSessionConfirmView) {
@@ -28,7 +30,7 @@ export function endSessionConfirmPage(view: EndSessionConfirmView) {
       ? html`<div class="note" role="note"><p>The application asked to send you to an address that is not registered with Signoff, so you will not be redirected there.</p></div>`
       : null
   }
-  <form method="post" action="/oidc/session/end/confirm" class="stack">
+  <form method="post" action="${view.action}" class="stack">
     ${csrfField(view.csrf)}
     ${Object.entries(view.fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
     <button type="submit" class="button button-primary button-block">Sign out</button>

@@ -43,7 +43,7 @@ export function frontendLogoutRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
       redirectUri: input.redirectUri,
       fallbackPoolId: services.defaultPoolId(),
     });
-    expireBrowserCookies(reply, ctx.cookie, csrf);
+    expireBrowserCookies(req, reply, ctx.cookie, csrf);
     return outcome;
   }
 

@@ -26,7 +26,8 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
   const { services } = ctx;
   const toSignIn = (reply: FastifyReply) => redirectTo(reply, loginUrl('/u'), 303);
 
-  const expireCookies = (reply: FastifyReply) => expireBrowserCookies(reply, ctx.cookie, csrf);
+  const expireCookies = (req: FastifyRequest, reply: FastifyReply) =>
+    expireBrowserCookies(req, reply, ctx.cookie, csrf);
 
   /** A form post's CSRF check; false after answering 403 (and before anything is changed). */
   function checked(req: FastifyRequest, reply: FastifyReply): boolean {
@@ -63,7 +64,7 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
     if (!checked(req, reply)) return reply;
     const session = await browserSession(services, req, { touch: false });
     if (session) await services.logout.logout(principalOf(session), 'local');
-    expireCookies(reply);
+    expireCookies(req, reply);
     return redirectTo(reply, SIGNED_OUT_PATH);
   });
 
@@ -84,7 +85,7 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
       if (!session) return toSignIn(reply);
       const ended = await services.logout.endOwnSession(principalOf(session), req.params.sid);
       if (req.params.sid === session.id) {
-        expireCookies(reply);
+        expireCookies(req, reply);
         return redirectTo(reply, SIGNED_OUT_PATH);
       }
       return redirectTo(reply, `/u?notice=${ended ? 'session-ended' : 'already-ended'}`);

@@ -1,12 +1,13 @@
 // Where the hosted login page may send the browser after sign-in: only this server's own
-// personal center (/u…) and OIDC interactions (/oidc/interaction/…). Anything else — other
+// personal center (/u…) and OIDC interactions (/oidc/interaction/… for the default pool's
+// issuer, /oidc/pools/{poolId}/interaction/… for another pool's). Anything else — other
 // hosts, scheme-relative `//host`, backslashes browsers read as slashes, paths that climb out
 // with `..` (plain or encoded) — falls back to /u. The value is resolved the way a browser
 // would, and what is returned is the resolved path, never the raw input.
 
 export const DEFAULT_RETURN_TO = '/u';
 const BASE = 'http://signoff.invalid';
-const INTERACTION = '/oidc/interaction/';
+const INTERACTION = /^\/oidc\/(pools\/[A-Za-z0-9_-]{1,64}\/)?interaction\/[A-Za-z0-9_-]+$/;
 const URL_CHARACTERS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?#]+$/;
 
 export function safeReturnTo(value: string | null): string {
@@ -24,11 +25,8 @@ export function safeReturnTo(value: string | null): string {
   }
   if (url.origin !== BASE) return DEFAULT_RETURN_TO;
   const path = url.pathname;
-  const allowed =
-    path === '/u' ||
-    path.startsWith('/u/') ||
-    (path.startsWith(INTERACTION) && path.length > INTERACTION.length);
+  const allowed = path === '/u' || path.startsWith('/u/') || INTERACTION.test(path);
   return allowed ? path + url.search : DEFAULT_RETURN_TO;
 }
 
-export const isInteraction = (returnTo: string) => returnTo.startsWith(INTERACTION);
+export const isInteraction = (returnTo: string) => INTERACTION.test(returnTo.split('?')[0]!);

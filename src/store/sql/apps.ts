@@ -1,12 +1,12 @@
 // Applications (OIDC clients) of a pool. Deleting one is a soft delete: its sessions end with
 // it, and the back-channel outbox still finds its URI to tell it so.
-import type { App } from '../../domain/model.ts';
+import type { App, TokenEndpointAuthMethod } from '../../domain/model.ts';
 import type { SqlDriver } from '../sql-driver.ts';
 import type { Store } from '../store.ts';
 import { createInsert, first, json, nstr, num, placeholders, type Row, str } from './sql-helpers.ts';
 
 const APP_COLUMNS =
-  'id, pool_id, name, identifier, secret_hash, redirect_uris, logout_redirect_uris, backchannel_logout_uri, created_at, updated_at';
+  'id, pool_id, name, identifier, secret_hash, redirect_uris, logout_redirect_uris, backchannel_logout_uri, token_endpoint_auth_method, created_at, updated_at';
 
 const toApp = (r: Row): App => ({
   id: str(r.id),
@@ -17,6 +17,7 @@ const toApp = (r: Row): App => ({
   redirectUris: json<string[]>(r.redirect_uris),
   logoutRedirectUris: json<string[]>(r.logout_redirect_uris),
   backchannelLogoutUri: nstr(r.backchannel_logout_uri),
+  tokenEndpointAuthMethod: str(r.token_endpoint_auth_method) as TokenEndpointAuthMethod,
   createdAt: num(r.created_at),
   updatedAt: num(r.updated_at),
 });
@@ -31,6 +32,7 @@ const appColumns = (a: App) => [
   JSON.stringify(a.redirectUris),
   JSON.stringify(a.logoutRedirectUris),
   a.backchannelLogoutUri,
+  a.tokenEndpointAuthMethod,
   a.createdAt,
   a.updatedAt,
 ];
@@ -39,7 +41,7 @@ export function createAppStore(db: SqlDriver): Store['apps'] {
   const insert = createInsert(db);
   const live = `SELECT ${APP_COLUMNS} FROM apps WHERE deleted_at IS NULL`;
   return {
-    create: (a) => insert(`INSERT INTO apps (${APP_COLUMNS}) VALUES (${placeholders(10)})`, appColumns(a)),
+    create: (a) => insert(`INSERT INTO apps (${APP_COLUMNS}) VALUES (${placeholders(11)})`, appColumns(a)),
     get: async (poolId, id) =>
       first((await db.query(`${live} AND pool_id = $1 AND id = $2`, [poolId, id])).map(toApp)),
     resolve: async (id) => first((await db.query(`${live} AND id = $1`, [id])).map(toApp)),
@@ -52,6 +54,7 @@ export function createAppStore(db: SqlDriver): Store['apps'] {
         redirect_uris: patch.redirectUris && JSON.stringify(patch.redirectUris),
         logout_redirect_uris: patch.logoutRedirectUris && JSON.stringify(patch.logoutRedirectUris),
         backchannel_logout_uri: patch.backchannelLogoutUri,
+        token_endpoint_auth_method: patch.tokenEndpointAuthMethod,
         secret_hash: patch.secretHash,
         updated_at: patch.updatedAt,
       };

@@ -1,12 +1,13 @@
 // oidc-provider's models, stored whole as the library wrote them (see src/oidc/adapter.ts),
 // with the columns it looks them up by pulled out; and the links from its grants to the
-// Signoff sessions they were given in, which is how a session end finds what to delete.
+// Signoff sessions they were given in, which is how a session end finds what to delete. Each
+// pool is an issuer of its own: an artifact is found only in the pool that wrote it.
 import type { SqlDriver } from '../sql-driver.ts';
 import type { OIDCPayload, Store } from '../store.ts';
 import type { Row } from './sql-helpers.ts';
 
 const SELECT =
-  'SELECT payload, consumed_at FROM oidc_payloads WHERE model = $1 AND (expires_at IS NULL OR expires_at > $2)';
+  'SELECT payload, consumed_at FROM oidc_payloads WHERE pool_id = $1 AND model = $2 AND (expires_at IS NULL OR expires_at > $3)';
 
 function toPayload(rows: Row[]): OIDCPayload | null {
   const row = rows[0];
@@ -21,14 +22,17 @@ function toPayload(rows: Row[]): OIDCPayload | null {
 
 export function createOIDCStore(db: SqlDriver): Store['oidc'] {
   return {
-    upsert: async (model, id, payload, expiresAt) => {
+    upsert: async (poolId, model, id, payload, expiresAt) => {
       const str = (v: unknown) => (typeof v === 'string' ? v : null);
+      // The update keeps the row's pool: an id another pool wrote is never taken over.
       await db.query(
-        `INSERT INTO oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO oidc_payloads (pool_id, model, id, payload, grant_id, uid, user_code, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
-           uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`,
+           uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at
+         WHERE oidc_payloads.pool_id = excluded.pool_id`,
         [
+          poolId,
           model,
           id,
           JSON.stringify(payload),
@@ -39,23 +43,27 @@ export function createOIDCStore(db: SqlDriver): Store['oidc'] {
         ],
       );
     },
-    find: async (model, id, now) => toPayload(await db.query(`${SELECT} AND id = $3`, [model, now, id])),
-    findByUid: async (model, uid, now) =>
-      toPayload(await db.query(`${SELECT} AND uid = $3`, [model, now, uid])),
-    findByUserCode: async (model, userCode, now) =>
-      toPayload(await db.query(`${SELECT} AND user_code = $3`, [model, now, userCode])),
-    consume: async (model, id, at) => {
-      await db.query('UPDATE oidc_payloads SET consumed_at = $3 WHERE model = $1 AND id = $2', [
+    find: async (poolId, model, id, now) =>
+      toPayload(await db.query(`${SELECT} AND id = $4`, [poolId, model, now, id])),
+    findByUid: async (poolId, model, uid, now) =>
+      toPayload(await db.query(`${SELECT} AND uid = $4`, [poolId, model, now, uid])),
+    findByUserCode: async (poolId, model, userCode, now) =>
+      toPayload(await db.query(`${SELECT} AND user_code = $4`, [poolId, model, now, userCode])),
+    consume: async (poolId, model, id, at) => {
+      await db.query(
+        'UPDATE oidc_payloads SET consumed_at = $4 WHERE pool_id = $1 AND model = $2 AND id = $3',
+        [poolId, model, id, at],
+      );
+    },
+    destroy: async (poolId, model, id) => {
+      await db.query('DELETE FROM oidc_payloads WHERE pool_id = $1 AND model = $2 AND id = $3', [
+        poolId,
         model,
         id,
-        at,
       ]);
     },
-    destroy: async (model, id) => {
-      await db.query('DELETE FROM oidc_payloads WHERE model = $1 AND id = $2', [model, id]);
-    },
-    revokeByGrantId: async (grantId) => {
-      await db.query('DELETE FROM oidc_payloads WHERE grant_id = $1', [grantId]);
+    revokeByGrantId: async (poolId, grantId) => {
+      await db.query('DELETE FROM oidc_payloads WHERE pool_id = $1 AND grant_id = $2', [poolId, grantId]);
     },
     linkGrant: async (l) => {
       await db.query(
@@ -64,8 +72,10 @@ export function createOIDCStore(db: SqlDriver): Store['oidc'] {
         [l.grantId, l.poolId, l.sessionId, l.appSessionId, l.createdAt],
       );
     },
-    grantLink: async (grantId) => {
-      const row = (await db.query('SELECT * FROM oidc_grants WHERE grant_id = $1', [grantId]))[0];
+    grantLink: async (poolId, grantId) => {
+      const row = (
+        await db.query('SELECT * FROM oidc_grants WHERE pool_id = $1 AND grant_id = $2', [poolId, grantId])
+      )[0];
       return row
         ? {
             grantId: row.grant_id as string,
