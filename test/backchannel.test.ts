@@ -753,39 +753,46 @@ describe('back-channel logout after an OpenID Connect login', () => {
 });
 
 describe('the SSRF guard', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ clock, settings: { backchannelAllowPrivate: false } });
-  });
-  afterAll(() => server.close());
-
-  it('refuses loopback targets, by address or by name, without sending anything', async () => {
-    const events = recordEvents(server);
-    const byAddress = await signedInToTwoApps(server);
-    const byName = await signedInToTwoApps(server, {
+  it('refuses loopback targets at delivery, by address or by name, without sending anything', async () => {
+    // Registration refuses such URIs too (backchannel-registration.test.ts); these were
+    // registered while private targets were allowed, and the operator has since turned that off.
+    const allowed = await startTestServer({ clock, settings: { backchannelAllowPrivate: true } });
+    const byAddress = await signedInToTwoApps(allowed);
+    const byName = await signedInToTwoApps(allowed, {
       backchannelUri: (r) => `http://localhost:${r.port}/backchannel-logout`,
     });
-    await logout(server, byAddress.token);
-    await logout(server, byName.token);
-    await server.services.backchannel.runOnce();
+    await allowed.close({ keepData: true });
+    const server = await startTestServer({
+      reuse: allowed.location,
+      clock,
+      settings: { backchannelAllowPrivate: false },
+    });
+    try {
+      const events = recordEvents(server);
+      await logout(server, byAddress.token);
+      await logout(server, byName.token);
+      await server.services.backchannel.runOnce();
 
-    const hint = '(set SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE=true to allow it)';
-    expect(await only(server, byAddress.a.id)).toMatchObject({
-      status: 'failed',
-      attempts: 1,
-      lastError: `refused: 127.0.0.1 is a loopback, private or link-local address ${hint}`,
-    });
-    expect(await only(server, byName.a.id)).toMatchObject({
-      status: 'failed',
-      attempts: 1,
-      lastError: expect.stringMatching(
-        /^refused: localhost resolves to (127\.0\.0\.1|::1), a loopback, private or link-local address/,
-      ),
-    });
-    expect(byAddress.receiver.requests + byName.receiver.requests).toBe(0);
-    expect(events.filter((e) => e.type === 'logout.failed').map((e) => e.appId)).toEqual(
-      expect.arrayContaining([byAddress.a.id, byName.a.id]),
-    );
+      const hint = '(set SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE=true to allow it)';
+      expect(await only(server, byAddress.a.id)).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastError: `refused: 127.0.0.1 is a loopback, private or link-local address ${hint}`,
+      });
+      expect(await only(server, byName.a.id)).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastError: expect.stringMatching(
+          /^refused: localhost resolves to (127\.0\.0\.1|::1), a loopback, private or link-local address/,
+        ),
+      });
+      expect(byAddress.receiver.requests + byName.receiver.requests).toBe(0);
+      expect(events.filter((e) => e.type === 'logout.failed').map((e) => e.appId)).toEqual(
+        expect.arrayContaining([byAddress.a.id, byName.a.id]),
+      );
+    } finally {
+      await server.close();
+    }
   });
 
   it('classifies addresses', () => {

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createManualClock } from '../../src/domain/clock.ts';
 import { isolatedPage, launchChromium } from './browser.ts';
 import { type LogoutReceiver, startLogoutReceiver } from './logout-receiver.ts';
-import { createAppAndUser, startTestServer } from './server.ts';
+import { accepted, createAppAndUser, startTestServer } from './server.ts';
 
 export type AppKey = 'a' | 'b';
 
@@ -35,11 +35,13 @@ export async function startTwoApps() {
     logoutRedirectUris: [`${origin}/a/bye`],
     backchannelLogoutUri: receivers.a.url,
   });
-  const b = await server.services.apps.create(server.pool.id, {
-    name: 'App B',
-    redirectUris: [`${origin}/b/callback`],
-    backchannelLogoutUri: receivers.b.url,
-  });
+  const b = accepted(
+    await server.services.apps.create(server.pool.id, {
+      name: 'App B',
+      redirectUris: [`${origin}/b/callback`],
+      backchannelLogoutUri: receivers.b.url,
+    }),
+  );
   ids.a = created.app.id;
   ids.b = b.app.id;
   const browser: Browser = await launchChromium();
