@@ -22,8 +22,10 @@ for (const kind of (values.postgres ? ['sqlite', 'postgres'] : ['sqlite']) as St
   try {
     const app = await bench.services.apps.create(bench.poolId, {
       name: 'everyone',
-      backchannelLogoutUri: 'https://rp.example/backchannel',
+      // A public address (RFC 5737 documentation range): the SSRF guard accepts it at registration.
+      backchannelLogoutUri: 'https://203.0.113.10/backchannel',
     });
+    if (!app.ok) throw new Error(app.problem);
     await seed(bench.db, bench.poolId, [app.app.id], users, Date.now());
     const start = performance.now();
     const job = await bench.services.bulkLogouts.start(bench.poolId, app.app.id, {

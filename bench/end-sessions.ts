@@ -26,8 +26,10 @@ async function measure(kind: 'sqlite' | 'postgres', users: number, backchannel: 
     // every session end also queues a delivery in the same transaction (the heavier case).
     const listening = await services.apps.create(poolId, {
       name: 'app',
-      ...(backchannel ? { backchannelLogoutUri: 'https://rp.example/backchannel' } : {}),
+      // A public address (RFC 5737 documentation range): the SSRF guard accepts it at registration.
+      ...(backchannel ? { backchannelLogoutUri: 'https://203.0.113.10/backchannel' } : {}),
     });
+    if (!listening.ok) throw new Error(listening.problem);
     const seedStart = performance.now();
     await seed(bench.db, poolId, [listening.app.id], users, Date.now());
     const seedMs = performance.now() - seedStart;

@@ -41,9 +41,11 @@ async function measureKick(kind: StoreKind, users: number, mode: 'kick' | 'whole
   try {
     const a = await services.apps.create(poolId, {
       name: 'A',
-      backchannelLogoutUri: 'https://rp.example/backchannel',
+      // A public address (RFC 5737 documentation range): the SSRF guard accepts it at registration.
+      backchannelLogoutUri: 'https://203.0.113.10/backchannel',
     });
     const b = await services.apps.create(poolId, { name: 'B' });
+    if (!a.ok || !b.ok) throw new Error('apps refused');
     await seed(bench.db, poolId, [a.app.id, b.app.id], users, Date.now());
     const userIds = userIdsUpTo(users);
     const start = performance.now();
@@ -133,6 +135,7 @@ async function measureFanout(kind: StoreKind, users: number, receiverUp: boolean
       name: 'listening',
       backchannelLogoutUri: `http://127.0.0.1:${receiver.port}/backchannel-logout`,
     });
+    if (!app.ok) throw new Error(app.problem);
     await seed(bench.db, poolId, [app.app.id], users, Date.now());
     const summary = await services.logout.kickFromApp(poolId, app.app.id, userIdsUpTo(users), actor);
     const totals = { runs: 0, claimed: 0, delivered: 0, retried: 0, failed: 0 };

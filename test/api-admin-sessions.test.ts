@@ -1,7 +1,14 @@
 // Administrator session routes (CONTRACT §4): kick from an app, kick from the pool, Authing's
 // GET /logout, active users, login status, the audit trail, bulk logout jobs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
+import {
+  accepted,
+  createAppAndUser,
+  getMe,
+  login,
+  startTestServer,
+  type TestServer,
+} from './helpers/server.ts';
 
 describe('administrator session routes', () => {
   let server: TestServer;
@@ -16,7 +23,7 @@ describe('administrator session routes', () => {
     const created = await createAppAndUser(server, { name: 'A' });
     appA = created.app.id;
     user = created.user;
-    appB = (await server.services.apps.create(server.pool.id, { name: 'B' })).app.id;
+    appB = accepted(await server.services.apps.create(server.pool.id, { name: 'B' })).app.id;
   });
   afterAll(() => server.close());
 

@@ -5,7 +5,7 @@
 // kick-active-users as raw HTTP, exactly as Authing documents it (both paths).
 import { AuthenticationClient, ManagementClient } from 'authing-js-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppAndUser, login, startTestServer, type TestServer } from './helpers/server.ts';
+import { accepted, createAppAndUser, login, startTestServer, type TestServer } from './helpers/server.ts';
 
 describe("Authing's SDK against a real Signoff", () => {
   let server: TestServer;
@@ -29,7 +29,7 @@ describe("Authing's SDK against a real Signoff", () => {
     const created = await createAppAndUser(server, { name: 'A' });
     appA = created.app.id;
     user = created.user;
-    appB = (await server.services.apps.create(server.pool.id, { name: 'B' })).app.id;
+    appB = accepted(await server.services.apps.create(server.pool.id, { name: 'B' })).app.id;
   });
   afterAll(() => server?.close());
 

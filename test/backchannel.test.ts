@@ -1,7 +1,8 @@
 // Back-channel logout done reliably (issue 3, part 4): every app of an ended session that
 // registered a backchannelLogoutUri gets an OIDC logout token, retried with backoff until it
 // answers, given up on after a horizon, replayable, visible through the API, and kept across
-// restarts. Real receivers on 127.0.0.1 verify every token against the listening server's
+// restarts. Retried only when the failure may be recoverable (issue 8; Back-Channel Logout 1.0
+// §2.5): an app that rejects the token (400, §2.8) is failed after that one attempt. Real receivers on 127.0.0.1 verify every token against the listening server's
 // JWKS; time moves on a manual clock.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import { createBackchannelPost } from '../src/domain/logout/backchannel-post.ts'
 import {
   createBackchannelWorker,
   RETRY_CAP_MS,
+  retryAfterMs,
   retryDelay,
   SLOW_TARGET_PAUSE_MS,
 } from '../src/domain/logout/backchannel-worker.ts';
@@ -67,13 +69,18 @@ async function createApp(server: TestServer, body: Record<string, unknown>) {
  */
 async function signedInToTwoApps(
   server: TestServer,
-  options: { jwksUrl?: () => string; backchannelUri?: (receiver: LogoutReceiver) => string } = {},
+  options: {
+    jwksUrl?: () => string;
+    backchannelUri?: (receiver: LogoutReceiver) => string;
+    /** The audience the app expects, given its id: another one makes it refuse every token. */
+    audience?: (appId: string) => string;
+  } = {},
 ) {
   let appId = '';
   const receiver = await startLogoutReceiver({
     jwksUrl: options.jwksUrl ?? (() => `${server.url}/.well-known/jwks.json`),
     issuer: server.services.issuerOf(server.pool.id),
-    audience: () => appId,
+    audience: () => options.audience?.(appId) ?? appId,
     now: () => clock.now(),
   });
   receivers.push(receiver);
@@ -209,7 +216,11 @@ describe('back-channel logout', () => {
     await logout(server, s.token);
     await runOnce();
     let d = await only(server, s.a.id);
-    expect(d).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 500: down for maintenance' });
+    expect(d).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: '500 Internal Server Error: down for maintenance',
+    });
 
     // The first retry comes within seconds, and not before it is due.
     const first = Date.parse(d.nextAttemptAt!) - clock.now();
@@ -270,7 +281,7 @@ describe('back-channel logout', () => {
     }
     expect(d).toMatchObject({
       status: 'failed',
-      lastError: 'HTTP 500: down for maintenance',
+      lastError: '500 Internal Server Error: down for maintenance',
       nextAttemptAt: null,
     });
     // The last attempt was made on the horizon itself, and every attempt reached the app.
@@ -286,7 +297,7 @@ describe('back-channel logout', () => {
       userId: s.user.id,
       attempts: d.attempts,
       at: clock.now(),
-      error: 'HTTP 500: down for maintenance',
+      error: '500 Internal Server Error: down for maintenance',
     });
     expect(await list(server, s.a.id, '?status=failed')).toMatchObject({ totalCount: 1 });
 
@@ -346,22 +357,146 @@ describe('back-channel logout', () => {
     }
   });
 
-  it('redirects are not followed: they count as failures', async () => {
+  it('an app that rejects the token (400) is failed after that one attempt; replayed once fixed, it is delivered', async () => {
+    // The app expects another audience: its §2.6 check refuses every token, with a 400 (§2.8).
+    let misconfigured = true;
+    const s = await signedInToTwoApps(server, { audience: (id) => (misconfigured ? 'not-this-app' : id) });
+    await logout(server, s.token);
+    await runOnce();
+    const d = await only(server, s.a.id);
+    expect(d).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: '400 Bad Request: invalid logout token',
+      nextAttemptAt: null,
+    });
+    expect(s.receiver.rejected).toEqual([expect.stringContaining('aud')]);
+    expect(events).toContainEqual({
+      type: 'logout.failed',
+      poolId: server.pool.id,
+      appId: s.a.id,
+      deliveryId: d.id,
+      sid: s.sid,
+      userId: s.user.id,
+      attempts: 1,
+      at: clock.now(),
+      error: '400 Bad Request: invalid logout token',
+    });
+    expect(await list(server, s.a.id, '?status=failed')).toMatchObject({ totalCount: 1 });
+
+    // §2.5: not sent again on its own, however long one waits.
+    clock.advance(GIVE_UP_AFTER * 1000);
+    await runOnce();
+    expect(s.receiver.requests).toBe(1);
+
+    // The app is fixed; the administrator replays the notice.
+    misconfigured = false;
+    expect((await replay(server, s.a.id, { ids: [d.id] })).json().data).toEqual({ queued: 1 });
+    await runOnce();
+    expect(await only(server, s.a.id)).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(s.receiver.received.map((r) => [r.claims.sid, r.claims.iat])).toEqual([
+      [s.sid, Math.floor(clock.now() / 1000)],
+    ]);
+  });
+
+  it('an app that is unavailable (503) and then answers is delivered on the retry, with a fresh token', async () => {
     const s = await signedInToTwoApps(server);
-    s.receiver.answerWith(302);
+    s.receiver.answerWith(503);
     await logout(server, s.token);
     await runOnce();
     const d = await only(server, s.a.id);
     expect(d).toMatchObject({
       status: 'pending',
       attempts: 1,
-      lastError: 'HTTP 302 (redirects are not followed)',
+      lastError: '503 Service Unavailable: down for maintenance',
     });
+    s.receiver.answerWith(200);
+    const wait = advanceTo(d);
+    expect(wait).toBeGreaterThanOrEqual(1000);
+    expect(wait).toBeLessThanOrEqual(2000);
+    await runOnce();
+    expect(await only(server, s.a.id)).toMatchObject({ status: 'delivered', attempts: 2 });
+    // Both tokens verified; each attempt was signed afresh (§2.6 jti replay checks).
+    expect(s.receiver.rejected).toEqual([]);
+    const [first, second] = s.receiver.received.map((r) => r.claims);
+    expect(second!.jti).not.toBe(first!.jti);
+    expect(second!.iat).toBe(Math.floor(clock.now() / 1000));
+  });
+
+  it('a throttled app (429) is retried, not sooner than its Retry-After asks, nor later than the backoff cap', async () => {
+    const s = await signedInToTwoApps(server);
+    s.receiver.answerWith(429, { 'retry-after': '120' });
+    await logout(server, s.token);
+    await runOnce();
+    let d = await only(server, s.a.id);
+    expect(d).toMatchObject({ status: 'pending', attempts: 1, lastError: '429 Too Many Requests' });
+    expect(Date.parse(d.nextAttemptAt!) - clock.now()).toBe(120_000);
+    clock.advance(119_999);
+    await runOnce();
     expect(s.receiver.requests).toBe(1);
+
+    // A day asked for: the wait is still at most the cap.
+    s.receiver.answerWith(429, { 'retry-after': '86400' });
+    clock.advance(1);
+    await runOnce();
+    d = await only(server, s.a.id);
+    expect(d).toMatchObject({ status: 'pending', attempts: 2 });
+    expect(Date.parse(d.nextAttemptAt!) - clock.now()).toBe(RETRY_CAP_MS);
+
     s.receiver.answerWith(200);
     advanceTo(d);
     await runOnce();
+    expect(await only(server, s.a.id)).toMatchObject({ status: 'delivered', attempts: 3 });
+  });
+
+  it('an app that cannot be reached (nothing listens on its port) is retried until it can', async () => {
+    const s = await signedInToTwoApps(server);
+    await s.receiver.down();
+    await logout(server, s.token);
+    await runOnce();
+    const d = await only(server, s.a.id);
+    expect(d).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: expect.stringContaining('ECONNREFUSED'),
+    });
+    await s.receiver.up();
+    advanceTo(d);
+    await runOnce();
     expect(await only(server, s.a.id)).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
+
+  it('408 and 5xx are retried; other statuses, redirects among them, fail at once', async () => {
+    const s = await signedInToTwoApps(server);
+    let token = s.token;
+    const outcomes: [number, string, number, string | null][] = [];
+    for (const status of [408, 500, 502, 504, 401, 403, 404, 410, 302]) {
+      s.receiver.answerWith(status);
+      const sid = decodeJwt(token).sid as string;
+      await logout(server, token);
+      await runOnce();
+      const d = (await list(server, s.a.id)).list.find((x) => x.sid === sid)!;
+      outcomes.push([status, d.status, d.attempts, d.lastError]);
+      clock.advance(1);
+      token = (await login(server, s.a.id, s.user.username, s.user.password)).token;
+    }
+    expect(outcomes).toEqual([
+      [408, 'pending', 1, '408 Request Timeout'],
+      [500, 'pending', 1, '500 Internal Server Error: down for maintenance'],
+      [502, 'pending', 1, '502 Bad Gateway: down for maintenance'],
+      [504, 'pending', 1, '504 Gateway Timeout: down for maintenance'],
+      [401, 'failed', 1, '401 Unauthorized'],
+      [403, 'failed', 1, '403 Forbidden'],
+      [404, 'failed', 1, '404 Not Found'],
+      [410, 'failed', 1, '410 Gone'],
+      [302, 'failed', 1, '302 Found (redirects are not followed)'],
+    ]);
+
+    // Leave nothing pending for the other tests' runs.
+    s.receiver.answerWith(200);
+    clock.advance(RETRY_CAP_MS);
+    await runOnce();
+    expect(await list(server, s.a.id, '?status=pending')).toEqual({ totalCount: 0, list: [] });
   });
 
   it('lists an app’s deliveries newest first, by status and page; validates the query', async () => {
@@ -618,39 +753,46 @@ describe('back-channel logout after an OpenID Connect login', () => {
 });
 
 describe('the SSRF guard', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ clock, settings: { backchannelAllowPrivate: false } });
-  });
-  afterAll(() => server.close());
-
-  it('refuses loopback targets, by address or by name, without sending anything', async () => {
-    const events = recordEvents(server);
-    const byAddress = await signedInToTwoApps(server);
-    const byName = await signedInToTwoApps(server, {
+  it('refuses loopback targets at delivery, by address or by name, without sending anything', async () => {
+    // Registration refuses such URIs too (backchannel-registration.test.ts); these were
+    // registered while private targets were allowed, and the operator has since turned that off.
+    const allowed = await startTestServer({ clock, settings: { backchannelAllowPrivate: true } });
+    const byAddress = await signedInToTwoApps(allowed);
+    const byName = await signedInToTwoApps(allowed, {
       backchannelUri: (r) => `http://localhost:${r.port}/backchannel-logout`,
     });
-    await logout(server, byAddress.token);
-    await logout(server, byName.token);
-    await server.services.backchannel.runOnce();
+    await allowed.close({ keepData: true });
+    const server = await startTestServer({
+      reuse: allowed.location,
+      clock,
+      settings: { backchannelAllowPrivate: false },
+    });
+    try {
+      const events = recordEvents(server);
+      await logout(server, byAddress.token);
+      await logout(server, byName.token);
+      await server.services.backchannel.runOnce();
 
-    const hint = '(set SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE=true to allow it)';
-    expect(await only(server, byAddress.a.id)).toMatchObject({
-      status: 'failed',
-      attempts: 1,
-      lastError: `refused: 127.0.0.1 is a loopback, private or link-local address ${hint}`,
-    });
-    expect(await only(server, byName.a.id)).toMatchObject({
-      status: 'failed',
-      attempts: 1,
-      lastError: expect.stringMatching(
-        /^refused: localhost resolves to (127\.0\.0\.1|::1), a loopback, private or link-local address/,
-      ),
-    });
-    expect(byAddress.receiver.requests + byName.receiver.requests).toBe(0);
-    expect(events.filter((e) => e.type === 'logout.failed').map((e) => e.appId)).toEqual(
-      expect.arrayContaining([byAddress.a.id, byName.a.id]),
-    );
+      const hint = '(set SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE=true to allow it)';
+      expect(await only(server, byAddress.a.id)).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastError: `refused: 127.0.0.1 is a loopback, private or link-local address ${hint}`,
+      });
+      expect(await only(server, byName.a.id)).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastError: expect.stringMatching(
+          /^refused: localhost resolves to (127\.0\.0\.1|::1), a loopback, private or link-local address/,
+        ),
+      });
+      expect(byAddress.receiver.requests + byName.receiver.requests).toBe(0);
+      expect(events.filter((e) => e.type === 'logout.failed').map((e) => e.appId)).toEqual(
+        expect.arrayContaining([byAddress.a.id, byName.a.id]),
+      );
+    } finally {
+      await server.close();
+    }
   });
 
   it('classifies addresses', () => {
@@ -704,6 +846,14 @@ describe('the back-channel POST and its backoff', () => {
       silent.closeAllConnections();
       await new Promise((resolve) => silent.close(resolve));
     }
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('2026-11-21T21:30:00Z');
+    expect(retryAfterMs('120', now)).toBe(120_000);
+    expect(retryAfterMs('Sat, 21 Nov 2026 21:31:00 GMT', now)).toBe(60_000);
+    expect(retryAfterMs('Sat, 21 Nov 2026 21:29:00 GMT', now), 'a date past').toBe(0);
+    expect(retryAfterMs('soon', now)).toBe(0);
   });
 
   it('waits 1–2 s after the first failure, doubling, never more than 5 minutes', () => {

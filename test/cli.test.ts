@@ -335,6 +335,26 @@ describe('signoff CLI on a running server’s store', () => {
     expect(ours.find((k) => k.kid === rotated.kid)?.retiredAt).toBeNull();
     expect(ours.find((k) => k.kid === rotated.retired)?.retiredAt).toEqual(expect.any(Number));
   });
+
+  it('refuses a back-channel URI no notice could be delivered to, unless SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE is set', async () => {
+    const args = ['apps', 'create', '--name', 'Internal', '--backchannel-logout-uri', 'http://10.0.0.1/bc'];
+    const refused = await run(CLI, args, { dataDir, env: { SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE: 'false' } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      '--backchannel-logout-uri "http://10.0.0.1/bc" points to 10.0.0.1, a loopback, private or link-local address: back-channel logout is never delivered there while SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE is off',
+    );
+    expect((await server.services.apps.list(pool.id)).map((a) => a.name)).not.toContain('Internal');
+
+    const allowed = await run(CLI, [...args, '--json'], {
+      dataDir,
+      env: { SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE: 'true' },
+    });
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.stdout)).toMatchObject({
+      name: 'Internal',
+      backchannelLogoutUri: 'http://10.0.0.1/bc',
+    });
+  });
 });
 
 const redis = redisUrl();

@@ -8,7 +8,7 @@ import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chromiumExecutable, isolatedPage, launchChromium } from './helpers/browser.ts';
-import { createAppAndUser, startTestServer, type TestServer } from './helpers/server.ts';
+import { accepted, createAppAndUser, startTestServer, type TestServer } from './helpers/server.ts';
 
 const executablePath = chromiumExecutable;
 
@@ -42,12 +42,12 @@ describe.skipIf(!executablePath)('OIDC sign-in through the hosted login page (Ch
     });
     appOne = created.app.id;
     user = created.user;
-    appTwo = (
+    appTwo = accepted(
       await server.services.apps.create(server.pool.id, {
         name: 'App two',
         redirectUris: [CALLBACK_TWO],
         tokenEndpointAuthMethod: 'none',
-      })
+      }),
     ).app.id;
     browser = await launchChromium();
   });

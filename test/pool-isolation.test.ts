@@ -1,7 +1,7 @@
 // Pools never mix (DESIGN.md principle 5): a token, an id or a header of one pool reaches
 // nothing of another.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppAndUser, login, startTestServer, type TestServer } from './helpers/server.ts';
+import { accepted, createAppAndUser, login, startTestServer, type TestServer } from './helpers/server.ts';
 
 describe('pool isolation', () => {
   let server: TestServer;
@@ -107,7 +107,7 @@ describe('pool isolation', () => {
 
     beforeAll(async () => {
       // A bulk logout job of this pool, on an app nobody is signed in to (p's token lives on).
-      idleAppId = (await server.services.apps.create(server.pool.id, { name: 'Idle' })).app.id;
+      idleAppId = accepted(await server.services.apps.create(server.pool.id, { name: 'Idle' })).app.id;
       const job = await server.app.inject({
         method: 'POST',
         url: `/api/v2/applications/${idleAppId}/logout-all`,
@@ -115,7 +115,7 @@ describe('pool isolation', () => {
       });
       jobId = job.json().data.id;
       await server.services.bulkLogouts.settle();
-      q2 = { appId: (await server.services.apps.create(q.poolId, { name: 'Theirs' })).app.id };
+      q2 = { appId: accepted(await server.services.apps.create(q.poolId, { name: 'Theirs' })).app.id };
       // An end in this pool's audit trail, of another user, for the lists to (not) leak.
       const other = await createAppAndUser(server, { name: 'Kicked from' });
       await login(server, other.app.id, other.user.username, other.user.password);

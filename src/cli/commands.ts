@@ -68,14 +68,16 @@ export interface CreateAppInput {
 
 export async function createApp(ctx: CliContext, input: CreateAppInput) {
   const pool = await resolvePool(ctx, input.pool);
-  const { app, secret } = await ctx.services.apps.create(pool.id, {
+  const created = await ctx.services.apps.create(pool.id, {
     name: input.name,
     identifier: input.identifier ?? null,
     redirectUris: input.redirectUris,
     logoutRedirectUris: input.logoutRedirectUris,
     backchannelLogoutUri: input.backchannelLogoutUri ?? null,
   });
-  return { ...presentApp(app), secret };
+  if (!created.ok)
+    throw failure(`--backchannel-logout-uri "${input.backchannelLogoutUri}" ${created.problem}`);
+  return { ...presentApp(created.app), secret: created.secret };
 }
 
 export async function listApps(ctx: CliContext, input: { pool?: string }) {

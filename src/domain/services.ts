@@ -205,7 +205,12 @@ export async function createServices(deps: ServiceDeps) {
     core,
     sessions,
     pools,
-    apps: createAppService({ store, core, clock }),
+    apps: createAppService({
+      store,
+      core,
+      clock,
+      settings: { backchannelAllowPrivate: settings.backchannelAllowPrivate },
+    }),
     users: createUserService({ store, core, clock }),
     admins,
     audit: createAuditService({ store }),

@@ -23,7 +23,8 @@ export interface ReceiverOptions {
   now: () => number;
 }
 
-export type Answer = 200 | 204 | 302 | 400 | 500 | 'hang';
+/** A status to answer a token that verified with, or 'hang' to answer nothing. */
+export type Answer = number | 'hang';
 
 async function readBody(request: IncomingMessage): Promise<string> {
   let body = '';
@@ -46,6 +47,7 @@ export async function startLogoutReceiver(options: ReceiverOptions) {
   const received: ReceivedLogout[] = [];
   const rejected: string[] = [];
   let answer: Answer = 200;
+  let answerHeaders: Record<string, string> = {};
   let requests = 0;
 
   const server = createServer((request, response) => {
@@ -81,8 +83,8 @@ export async function startLogoutReceiver(options: ReceiverOptions) {
       if (answer === 302) response.writeHead(302, { location: '/elsewhere' }).end();
       else
         response
-          .writeHead(answer, { 'cache-control': 'no-store' })
-          .end(answer === 500 ? 'down for maintenance' : undefined);
+          .writeHead(answer, { 'cache-control': 'no-store', ...answerHeaders })
+          .end(answer >= 500 ? 'down for maintenance' : undefined);
     })();
   });
 
@@ -101,8 +103,10 @@ export async function startLogoutReceiver(options: ReceiverOptions) {
     get requests() {
       return requests;
     },
-    answerWith(next: Answer) {
+    /** What to answer from now on, with these extra headers (a Retry-After, say). */
+    answerWith(next: Answer, headers: Record<string, string> = {}) {
       answer = next;
+      answerHeaders = headers;
     },
     /** Stops listening: attempts then fail with ECONNREFUSED. */
     async down() {

@@ -178,6 +178,12 @@ export async function startTestServer(
   };
 }
 
+/** A service result that must not be a refusal (an app created or updated in a test's set-up). */
+export function accepted<T extends { ok: boolean }>(result: T): Extract<T, { ok: true }> {
+  if (!result.ok) throw new Error(`refused: ${JSON.stringify(result)}`);
+  return result as Extract<T, { ok: true }>;
+}
+
 /** Creates an app and a user in the server's pool through the management API. */
 export async function createAppAndUser(
   server: TestServer,

@@ -10,7 +10,7 @@ import { createManualClock } from '../../src/domain/clock.ts';
 import { isolatedPage, launchChromium } from './browser.ts';
 import { type LogoutReceiver, startLogoutReceiver } from './logout-receiver.ts';
 import { authMethodOf, type ClientKind, discover } from './oidc-clients.ts';
-import { createAppAndUser, startTestServer } from './server.ts';
+import { accepted, createAppAndUser, startTestServer } from './server.ts';
 
 export type AppKey = 'a' | 'b';
 
@@ -39,12 +39,14 @@ export async function startTwoApps(kind: ClientKind = 'public') {
     backchannelLogoutUri: receivers.a.url,
     tokenEndpointAuthMethod: authMethodOf(kind),
   });
-  const b = await server.services.apps.create(server.pool.id, {
-    name: 'App B',
-    redirectUris: [`${origin}/b/callback`],
-    backchannelLogoutUri: receivers.b.url,
-    tokenEndpointAuthMethod: authMethodOf(kind),
-  });
+  const b = accepted(
+    await server.services.apps.create(server.pool.id, {
+      name: 'App B',
+      redirectUris: [`${origin}/b/callback`],
+      backchannelLogoutUri: receivers.b.url,
+      tokenEndpointAuthMethod: authMethodOf(kind),
+    }),
+  );
   ids.a = created.app.id;
   ids.b = b.app.id;
   secrets.a = created.app.secret;

@@ -2,6 +2,7 @@
 import type { AppPatch, Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
 import { hashSecret, newId, newSecret } from '../ids.ts';
+import { checkBackchannelTarget } from '../logout/backchannel-target.ts';
 import type { Actor, App, TokenEndpointAuthMethod } from '../model.ts';
 import type { SessionCore } from '../sessions/session-core.ts';
 
@@ -15,11 +16,44 @@ export interface AppInput {
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
 }
 
-export function createAppService(deps: { store: Store; core: SessionCore; clock: Clock }) {
-  const { store, core, clock } = deps;
+/** An input refused for what it would do, not for its form: `problem` follows the field's name. */
+export interface AppInputRefused {
+  ok: false;
+  reason: 'invalid';
+  field: 'backchannelLogoutUri';
+  problem: string;
+}
+
+export interface AppSettings {
+  /** SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE: back-channel URIs may point to private addresses. */
+  backchannelAllowPrivate: boolean;
+}
+
+export function createAppService(deps: {
+  store: Store;
+  core: SessionCore;
+  clock: Clock;
+  settings: AppSettings;
+}) {
+  const { store, core, clock, settings } = deps;
+
+  /** A back-channel URI that no notice could be delivered to is refused before anything is written. */
+  async function refusal(input: Partial<AppInput>): Promise<AppInputRefused | null> {
+    if (!input.backchannelLogoutUri) return null;
+    const problem = await checkBackchannelTarget(input.backchannelLogoutUri, {
+      allowPrivate: settings.backchannelAllowPrivate,
+    });
+    return problem ? { ok: false, reason: 'invalid', field: 'backchannelLogoutUri', problem } : null;
+  }
+
   return {
     /** Creates an app; its secret is returned here only, the store keeps a hash. */
-    async create(poolId: string, input: AppInput) {
+    async create(
+      poolId: string,
+      input: AppInput,
+    ): Promise<{ ok: true; app: App; secret: string } | AppInputRefused> {
+      const refused = await refusal(input);
+      if (refused) return refused;
       const now = clock.now();
       const secret = newSecret();
       const app: App = {
@@ -37,14 +71,21 @@ export function createAppService(deps: { store: Store; core: SessionCore; clock:
       };
       const created = await store.apps.create(app);
       if (!created.ok) throw new Error(`app id collision: ${app.id}`);
-      return { app, secret };
+      return { ok: true, app, secret };
     },
 
     get: (poolId: string, appId: string) => store.apps.get(poolId, appId),
     resolve: (appId: string) => store.apps.resolve(appId),
     list: (poolId: string) => store.apps.list(poolId),
 
-    update(poolId: string, appId: string, input: Partial<AppInput>) {
+    /** Changes what the input names; a refused input changes nothing. */
+    async update(
+      poolId: string,
+      appId: string,
+      input: Partial<AppInput>,
+    ): Promise<{ ok: true; app: App } | { ok: false; reason: 'not_found' } | AppInputRefused> {
+      const refused = await refusal(input);
+      if (refused) return refused;
       const patch: AppPatch = { updatedAt: clock.now() };
       if (input.name !== undefined) patch.name = input.name;
       if (input.identifier !== undefined) patch.identifier = input.identifier;
@@ -53,7 +94,8 @@ export function createAppService(deps: { store: Store; core: SessionCore; clock:
       if (input.backchannelLogoutUri !== undefined) patch.backchannelLogoutUri = input.backchannelLogoutUri;
       if (input.tokenEndpointAuthMethod !== undefined)
         patch.tokenEndpointAuthMethod = input.tokenEndpointAuthMethod;
-      return store.apps.update(poolId, appId, patch);
+      const app = await store.apps.update(poolId, appId, patch);
+      return app ? { ok: true, app } : { ok: false, reason: 'not_found' };
     },
 
     async rotateSecret(poolId: string, appId: string) {

@@ -1,5 +1,12 @@
 // The back-channel POST itself (OIDC Back-Channel Logout 1.0 §2.5): a form-encoded body,
-// a bounded wait, no redirects followed, and only 200 or 204 taken as done (§2.8).
+// a bounded wait, no redirects followed, and a 2xx taken as done (§2.8: 200 OK, or the 204 some
+// frameworks send for an empty 200).
+//
+// It also says whether another attempt could help. §2.5 allows a retransmission only when a
+// previous one may have failed for a recoverable reason: no connection, no answer in time, or a
+// status that means "not now" — 408, 429 and 5xx. Any other answer is final: a 400 is the app
+// rejecting the token (§2.8: "the logout request was invalid or the logout failed"), and the
+// same token sent again would be rejected again, as would a 404, a 401 or a redirect.
 //
 // node:http rather than fetch: the SSRF guard has to judge the address the connection is
 // actually made to. fetch resolves the host on its own, so a check beforehand could be
@@ -7,7 +14,7 @@
 // Here the guard is the resolver of the connection itself (`lookup`), and a literal IP in the
 // URI is checked before connecting.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import http from 'node:http';
+import http, { STATUS_CODES } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { isPrivateAddress } from './private-address.ts';
@@ -16,13 +23,23 @@ export type PostOutcome =
   | { ok: true; status: number }
   | {
       ok: false;
-      /** What went wrong, for the delivery's lastError. */
+      /** What went wrong, for the delivery's lastError; an answer's begins with its status. */
       error: string;
-      /** Refused before anything was sent (a guarded address, a bad URI): retrying cannot help. */
+      /**
+       * Retrying cannot help (§2.5): refused before anything was sent (a guarded address, a bad
+       * URI), or answered with a status that is not worth retrying (400 and the like).
+       */
       refused: boolean;
       /** The app did not answer within the timeout. */
       timedOut?: true;
+      /** The app's Retry-After header, as sent, on a 429 or 503 (RFC 9110 §10.2.3). */
+      retryAfter?: string;
     };
+
+/** Statuses worth another attempt (§2.5 "potentially recoverable"): time-out, throttled, server errors. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status <= 599);
+}
 
 /** Posts `form` to `uri`, form-encoded. Never throws: every outcome is a value. */
 export type BackchannelPost = (uri: string, form: Record<string, string>) => Promise<PostOutcome>;
@@ -120,21 +137,25 @@ export function createBackchannelPost(options: BackchannelPostOptions): Backchan
         },
         (response) => {
           const status = response.statusCode ?? 0;
-          // §2.8: 200 OK; some frameworks answer 204 for the same thing.
-          if (status === 200 || status === 204) {
+          // §2.8: 200 OK; some frameworks answer 204 for the same thing. Any 2xx says the app
+          // took the notice, and sending it again could not get a better answer.
+          if (status >= 200 && status <= 299) {
             response.resume();
             finish({ ok: true, status });
             return;
           }
+          const retryAfter = status === 429 || status === 503 ? response.headers['retry-after'] : undefined;
           const chunks: Buffer[] = [];
           let size = 0;
           const fail = () => {
             const text = excerpt(Buffer.concat(chunks));
             const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
+            // "400 Bad Request: invalid logout token": the status first, then the reason.
             finish({
               ok: false,
-              refused: false,
-              error: `HTTP ${status}${redirect}${text ? `: ${text}` : ''}`,
+              refused: !isRetryableStatus(status),
+              error: `${status} ${STATUS_CODES[status] ?? 'Unknown Status'}${redirect}${text ? `: ${text}` : ''}`,
+              ...(retryAfter === undefined ? {} : { retryAfter }),
             });
           };
           response.on('data', (chunk: Buffer) => {

@@ -2,8 +2,10 @@
 // outbox row per (ended app session, app with a back-channel URI) in the transaction that
 // ends the sessions; this worker claims due rows, signs a logout token for each (OIDC
 // Back-Channel Logout 1.0 §2.4), POSTs it (§2.5), and records the outcome on the row:
-// delivered, a retry with capped exponential backoff, or — past the give-up horizon, or when
-// the target is refused — failed, until an administrator replays it.
+// delivered; a retry with capped exponential backoff when the failure may be recoverable (§2.5:
+// no connection, no answer, 408, 429, 5xx — see backchannel-post.ts); or failed — past the
+// give-up horizon, when the target is refused, or at once when the app answered that retrying
+// cannot help (a 400: it rejected the token, §2.8) — until an administrator replays it.
 //
 // Nothing is kept in memory between runs: the store is the queue, so a restart (or a crash)
 // loses no pending delivery. Delivery is at least once: rows are claimed for a lease, and a
@@ -30,6 +32,17 @@ export const RETRY_CAP_MS = 5 * 60_000;
 export function retryDelay(failedAttempts: number, random: () => number = Math.random): number {
   const full = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.min(Math.max(failedAttempts - 1, 0), 20));
   return Math.round(full / 2 + random() * (full / 2));
+}
+
+/**
+ * How long a Retry-After header (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) asks to wait,
+ * in ms from `now`; 0 when it cannot be read.
+ */
+export function retryAfterMs(value: string, now: number): number {
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? 0 : Math.max(at - now, 0);
 }
 
 /**
@@ -165,8 +178,12 @@ export function createBackchannelWorker(deps: BackchannelWorkerDeps) {
       }
       return 'failed';
     }
+    // A 429 or 503 may say when to come back: not sooner than it asks, nor later than the
+    // backoff's cap, so that one header cannot park a notice for hours.
+    const asked = outcome.retryAfter === undefined ? 0 : retryAfterMs(outcome.retryAfter, at);
+    const wait = Math.max(retryDelay(Math.max(attempts, 1), random), Math.min(asked, RETRY_CAP_MS));
     // The last retry falls on the horizon itself, so that the app gets its full time.
-    const nextAttemptAt = Math.min(retryFrom + retryDelay(Math.max(attempts, 1), random), horizon);
+    const nextAttemptAt = Math.min(retryFrom + wait, horizon);
     await store.deliveries.markRetry(d.poolId, d.id, attempts, nextAttemptAt, outcome.error);
     if (attempted) {
       log.info(

@@ -67,8 +67,9 @@ export const applicationRoutes: RouteModule = (app, { services }) => {
     async (req) => {
       const { poolId } = requireAdmin(services, req);
       validateUris(req.body);
-      const { app: created, secret } = await services.apps.create(poolId, req.body);
-      return ok({ ...presentApp(created), secret });
+      const created = await services.apps.create(poolId, req.body);
+      if (!created.ok) throw errors.invalid(`body/${created.field} ${created.problem}`);
+      return ok({ ...presentApp(created.app), secret: created.secret });
     },
   );
 
@@ -114,8 +115,11 @@ export const applicationRoutes: RouteModule = (app, { services }) => {
       const { poolId } = requireAdmin(services, req);
       validateUris(req.body);
       const updated = await services.apps.update(poolId, req.params.appId, req.body);
-      if (!updated) throw errors.appNotFound();
-      return ok(presentApp(updated));
+      if (!updated.ok) {
+        if (updated.reason === 'not_found') throw errors.appNotFound();
+        throw errors.invalid(`body/${updated.field} ${updated.problem}`);
+      }
+      return ok(presentApp(updated.app));
     },
   );
 

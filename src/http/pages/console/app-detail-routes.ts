@@ -104,12 +104,16 @@ export function appDetailRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGu
       }
       if (Object.keys(errors).length > 0)
         return renderApp(req, reply, s, found, { form, errors, status: 400 });
-      await services.apps.update(s.pool.id, found.id, {
+      const updated = await services.apps.update(s.pool.id, found.id, {
         name: form.name,
         redirectUris,
         logoutRedirectUris,
         backchannelLogoutUri: form.backchannelLogoutUri === '' ? null : form.backchannelLogoutUri,
       });
+      if (!updated.ok && updated.reason === 'invalid') {
+        const refused = { [updated.field]: `It ${updated.problem}.` };
+        return renderApp(req, reply, s, found, { form, errors: refused, status: 400 });
+      }
       return redirectTo(reply, `${appPath(s.pool.id, found.id)}?notice=settings-saved`);
     },
   );

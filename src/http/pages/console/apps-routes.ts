@@ -47,7 +47,9 @@ export function appsRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) 
       if (!s) return reply;
       const name = (single(req.body, 'name') ?? '').trim().slice(0, 200);
       if (name === '') return redirectTo(reply, `${poolPath(s.pool.id)}/apps`);
+      // A name alone: nothing here can be refused.
       const created = await services.apps.create(s.pool.id, { name });
+      if (!created.ok) throw new Error(`app creation refused: ${created.problem}`);
       // The secret is shown once, on this answer: no redirect, nothing in a URL.
       return show(
         reply,
