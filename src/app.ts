@@ -15,6 +15,7 @@ import { managementTokenRoutes } from './http/api/management-token.ts';
 import { userRoutes } from './http/api/users.ts';
 import { kontenbaseRoutes } from './http/compat/kontenbase.ts';
 import type { App, HttpContext } from './http/context.ts';
+import { endUserCors } from './http/cors.ts';
 import { ErrorBody } from './http/envelope.ts';
 import { apiErrorHandler } from './http/errors.ts';
 import { createCsrf } from './http/pages/csrf.ts';
@@ -123,6 +124,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       maxAge: services.settings.sessionAbsoluteTTL,
     },
   };
+  endUserCors(app);
   for (const routes of [
     systemRoutes,
     managementTokenRoutes,

@@ -174,6 +174,13 @@ export function buildPoolProvider(input: PoolProviderInput) {
     },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
+    // CORS for browser apps at the token, userinfo and revocation endpoints: a public app (an
+    // SPA) from the origins of its redirect URIs; userinfo for any app from those origins.
+    // Confidential apps call from their servers. (The library's suggested policy, made explicit.)
+    clientBasedCORS: (ctx, origin, client) =>
+      origin !== 'null' &&
+      (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') &&
+      (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
     renderError: async (ctx, out) => {
       ctx.type = 'html';
       ctx.set('content-security-policy', contentSecurityPolicy());
