@@ -124,7 +124,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       maxAge: services.settings.sessionAbsoluteTTL,
     },
   };
-  endUserCors(app);
+  endUserCors(app, services);
   for (const routes of [
     systemRoutes,
     managementTokenRoutes,

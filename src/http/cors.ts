@@ -1,11 +1,15 @@
-// Cross-origin access to the end-user API, for single-page apps that signed in through OIDC
-// and call /api/v2/users/me, their sessions and logout with the access token (issue 8).
+// Cross-origin access to the end-user API (/api/v2/users/me, my sessions, logout), for web
+// apps calling it from the browser: an SPA with its OIDC access token, or the SDK with the
+// session cookie.
 //
-// Bearer tokens only: the answer allows any origin and never credentials, so a browser sends
-// no cookie cross-origin and the session cookie stays a same-site credential; an origin learns
-// nothing it could not learn with the token it already holds. Written here rather than with
-// @fastify/cors because its preflight route is a global `OPTIONS *`, and this policy belongs to
-// four routes only.
+// - From the origin of a URI some app registered (a redirect or logout redirect URI): that
+//   origin, with credentials, so the SDK's `credentials: 'include'` carries the session cookie.
+// - From any other origin: `*` without credentials. Bearer tokens are not ambient, so such an
+//   origin can do only what the token it already holds allows; the browser sends no cookie.
+//
+// Written here rather than with @fastify/cors because its preflight route is a global
+// `OPTIONS *`, and this policy belongs to these routes only.
+import type { Services } from '../domain/services.ts';
 import type { App } from './context.ts';
 
 const END_USER_ROUTES = [
@@ -20,11 +24,17 @@ const isEndUserRoute = (url: string) => {
   return END_USER_ROUTES.some((route) => route.test(path));
 };
 
-export function endUserCors(app: App) {
+export function endUserCors(app: App, services: Services) {
   app.addHook('onRequest', async (req, reply) => {
-    if (req.headers.origin === undefined || !isEndUserRoute(req.url)) return;
-    reply.header('access-control-allow-origin', '*');
+    const { origin } = req.headers;
+    if (origin === undefined || !isEndUserRoute(req.url)) return;
     reply.header('vary', 'origin');
+    if ((await services.apps.registeredOrigins()).has(origin)) {
+      reply.header('access-control-allow-origin', origin);
+      reply.header('access-control-allow-credentials', 'true');
+    } else {
+      reply.header('access-control-allow-origin', '*');
+    }
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
       return reply
         .status(204)

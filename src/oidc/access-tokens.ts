@@ -37,6 +37,9 @@ const isJWT = (value: string) => value.split('.').length === 3;
 interface TokenEntity {
   jti: string;
   exp?: number;
+  iat?: number;
+  /** Seconds the token lives (the library's getter; `exp` is set only on some models). */
+  expiration?: number;
   scope?: string;
   accountId?: string;
   clientId?: string;
@@ -81,7 +84,7 @@ export function createAccessTokenTranslation(services: Services, poolId: string)
         clientId: cc.clientId!,
         jti: cc.jti,
         scope: cc.scope,
-        exp: cc.exp!,
+        exp: cc.exp ?? (cc.iat ?? Math.floor(services.clock.now() / 1000)) + (cc.expiration ?? 0),
       });
       return;
     }
@@ -102,7 +105,7 @@ export function createAccessTokenTranslation(services: Services, poolId: string)
       notAfter: session.expiresAt,
       jti: at.jti,
       ...(at.scope ? { scope: at.scope } : {}),
-      ...(at.exp ? { exp: at.exp } : {}),
+      exp: at.exp ?? (at.iat ?? Math.floor(services.clock.now() / 1000)) + (at.expiration ?? 0),
     });
     body.access_token = issued.token;
     // The JWT may end sooner than the handle (the session's absolute expiry): say when.

@@ -59,6 +59,27 @@ export function interactionRoutes(app: App, ctx: HttpContext, issuers: Issuers) 
       return reply.redirect(`/login?return_to=${encodeURIComponent(here)}${pool}${prompt}`, 303);
     }
 
+    // A user's sign-in grants user scopes only: an app's machine scopes (ssf) come with its
+    // own client-credentials token, never with a user's. Asked for here, they are an error
+    // the app gets back (RFC 6749 §4.1.2.1 invalid_scope), not a consent to loop on.
+    const requested = String(details.params.scope ?? '')
+      .split(' ')
+      .filter((s) => s !== '');
+    const machine = requested.filter((s) => (MACHINE_SCOPES as readonly string[]).includes(s));
+    if (machine.length > 0) {
+      reply.hijack();
+      await provider.interactionFinished(
+        req.raw,
+        reply.raw,
+        {
+          error: 'invalid_scope',
+          error_description: `${machine.join(' ')} is granted to the app itself (client credentials), not with a user's sign-in`,
+        },
+        { mergeWithLastSubmission: false },
+      );
+      return;
+    }
+
     const { session } = silent;
     const appSession = await services.sessions.joinApp(session, clientId);
     // A fresh grant for every interaction, tied to this Signoff session and app session:
@@ -69,16 +90,7 @@ export function interactionRoutes(app: App, ctx: HttpContext, issuers: Issuers) 
       missingOIDCClaims?: string[];
       missingResourceScopes?: Record<string, string[]>;
     };
-    // A user's sign-in grants user scopes only: an app's machine scopes (ssf) come with its
-    // own client-credentials token, never with a user's.
-    const machine = new Set<string>(MACHINE_SCOPES);
-    const scopes = new Set(
-      [
-        'openid',
-        ...(missing.missingOIDCScope ?? []),
-        ...String(details.params.scope ?? '').split(' '),
-      ].filter((s) => s !== '' && !machine.has(s)),
-    );
+    const scopes = new Set(['openid', ...(missing.missingOIDCScope ?? []), ...requested]);
     grant.addOIDCScope([...scopes].join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
     for (const [indicator, resourceScopes] of Object.entries(missing.missingResourceScopes ?? {})) {

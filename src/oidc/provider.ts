@@ -206,6 +206,11 @@ export function buildPoolProvider(input: PoolProviderInput) {
     return typeof this.clientSecret === 'string' && secretMatches(actual, this.clientSecret);
   };
 
+  // Every ID token names its Signoff session (sid), not only those of apps with a back-channel
+  // URI (the library's default: Back-Channel Logout 1.0 §2.1 backchannel_logout_session_required):
+  // the access tokens carry it for every app, and apps match both, and a logout token, by it.
+  provider.Client.prototype.includeSid = () => true;
+
   provider.use(async (ctx, next) => {
     await next();
     await translation.represent(ctx as unknown as KoaContextWithOIDC);

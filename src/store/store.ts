@@ -135,6 +135,12 @@ export interface Store {
      */
     resolve(id: string): Promise<App | null>;
     list(poolId: string): Promise<App[]>;
+    /**
+     * Every redirect and logout redirect URI of every live app, of all pools: the web origins
+     * that browsers may call the end-user API from with credentials (CORS). The one other
+     * unscoped read: a CORS preflight names no pool.
+     */
+    registeredUris(): Promise<string[]>;
     update(poolId: string, id: string, patch: AppPatch): Promise<App | null>;
     delete(poolId: string, id: string, at: number): Promise<boolean>;
   };

@@ -20,3 +20,12 @@ export function discover(issuer: string, app: { id: string; secret: string }, ki
   // client_secret_post.
   return oidc.discovery(url, app.id, app.secret, undefined, options);
 }
+
+/** The OAuth error code of a failed openid-client call: in the body, or in WWW-Authenticate (Basic). */
+export async function oauthError(call: Promise<unknown>): Promise<string | undefined> {
+  const error = (await call.then(
+    () => null,
+    (e: unknown) => e,
+  )) as { error?: string; cause?: { parameters?: { error?: string } }[] } | null;
+  return error?.error ?? error?.cause?.[0]?.parameters?.error;
+}

@@ -149,6 +149,51 @@ export function defineStoreContract(
       expect(await store.apps.resolve(a.id)).toBeNull();
     });
 
+    it('apps: the token endpoint auth method is kept and changed; registered URIs of live apps only', async () => {
+      const pub = app(P, {
+        tokenEndpointAuthMethod: 'none',
+        redirectUris: [`https://${newId()}.example/cb`],
+        logoutRedirectUris: [`https://${newId()}.example/bye`],
+      });
+      await store.apps.create(pub);
+      expect((await store.apps.get(P, pub.id))?.tokenEndpointAuthMethod).toBe('none');
+      const changed = await store.apps.update(P, pub.id, {
+        tokenEndpointAuthMethod: 'client_secret_post',
+        updatedAt: T0 + 1,
+      });
+      expect(changed?.tokenEndpointAuthMethod).toBe('client_secret_post');
+      const uris = await store.apps.registeredUris();
+      expect(uris).toEqual(expect.arrayContaining([...pub.redirectUris, ...pub.logoutRedirectUris]));
+      await store.apps.delete(P, pub.id, T0 + 2);
+      expect(await store.apps.registeredUris()).not.toContain(pub.redirectUris[0]);
+    });
+
+    it('oidc: payloads are found only in the pool that wrote them, and kept there', async () => {
+      const id = newId();
+      await store.oidc.upsert(P, 'AccessToken', id, { jti: id, grantId: 'g1' }, T0 + 60_000);
+      expect(await store.oidc.find(P, 'AccessToken', id, T0)).toMatchObject({ jti: id });
+      expect(await store.oidc.find(Q, 'AccessToken', id, T0)).toBeNull();
+      expect(await store.oidc.find(P, 'AccessToken', id, T0 + 60_000)).toBeNull(); // expired
+      // Another pool writing the same id takes nothing over.
+      await store.oidc.upsert(Q, 'AccessToken', id, { jti: id, stolen: true }, null);
+      expect(await store.oidc.find(P, 'AccessToken', id, T0)).not.toHaveProperty('stolen');
+      expect(await store.oidc.find(Q, 'AccessToken', id, T0)).toBeNull();
+      await store.oidc.destroy(Q, 'AccessToken', id);
+      await store.oidc.revokeByGrantId(Q, 'g1');
+      expect(await store.oidc.find(P, 'AccessToken', id, T0)).not.toBeNull();
+      await store.oidc.consume(P, 'AccessToken', id, T0 + 5000);
+      expect(await store.oidc.find(P, 'AccessToken', id, T0)).toMatchObject({
+        consumed: Math.floor((T0 + 5000) / 1000),
+      });
+      await store.oidc.revokeByGrantId(P, 'g1');
+      expect(await store.oidc.find(P, 'AccessToken', id, T0)).toBeNull();
+
+      const link = { grantId: newId(), poolId: P, sessionId: newId(), appSessionId: newId(), createdAt: T0 };
+      await store.oidc.linkGrant(link);
+      expect(await store.oidc.grantLink(P, link.grantId)).toEqual(link);
+      expect(await store.oidc.grantLink(Q, link.grantId)).toBeNull();
+    });
+
     it('console sessions: found by secret hash until expiry, deleted, purged', async () => {
       const admin = { id: newId(), email: `${newId()}@example.com`, passwordHash: 'h', createdAt: T0 };
       await store.admins.create(admin);

@@ -46,7 +46,29 @@ export function createAppService(deps: {
     return problem ? { ok: false, reason: 'invalid', field: 'backchannelLogoutUri', problem } : null;
   }
 
+  // The registered web origins change only when an app does; a few seconds of staleness (on
+  // this node, or after another node's edit) only delays a new app's first cross-origin call.
+  let origins: { set: ReadonlySet<string>; at: number } | null = null;
+  const ORIGINS_TTL_MS = 5000;
+
   return {
+    /**
+     * The origins of every app's registered redirect and logout URIs (all pools): where a
+     * browser may call the end-user API from with its session cookie.
+     */
+    async registeredOrigins(): Promise<ReadonlySet<string>> {
+      const now = clock.now();
+      if (!origins || now - origins.at > ORIGINS_TTL_MS || now < origins.at) {
+        const set = new Set<string>();
+        for (const uri of await store.apps.registeredUris()) {
+          const origin = URL.parse(uri)?.origin;
+          if (origin && origin !== 'null') set.add(origin);
+        }
+        origins = { set, at: now };
+      }
+      return origins.set;
+    },
+
     /** Creates an app; its secret is returned here only, the store keeps a hash. */
     async create(
       poolId: string,

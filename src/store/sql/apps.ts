@@ -47,6 +47,15 @@ export function createAppStore(db: SqlDriver): Store['apps'] {
     resolve: async (id) => first((await db.query(`${live} AND id = $1`, [id])).map(toApp)),
     list: async (poolId) =>
       (await db.query(`${live} AND pool_id = $1 ORDER BY created_at, id`, [poolId])).map(toApp),
+    registeredUris: async () => {
+      const uris: string[] = [];
+      for (const r of await db.query(
+        'SELECT redirect_uris, logout_redirect_uris FROM apps WHERE deleted_at IS NULL',
+      )) {
+        uris.push(...json<string[]>(r.redirect_uris), ...json<string[]>(r.logout_redirect_uris));
+      }
+      return uris;
+    },
     update: async (poolId, id, patch) => {
       const columns: Record<string, unknown> = {
         name: patch.name,
