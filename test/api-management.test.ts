@@ -116,6 +116,32 @@ describe('management API', () => {
       expect([gone.statusCode, gone.json().code]).toEqual([404, 2011]);
     });
 
+    it('an app is a confidential OIDC client by default; tokenEndpointAuthMethod makes it public or back', async () => {
+      const created = await inject('POST', '/api/v2/applications', { name: 'Web' });
+      expect(created.json().data.tokenEndpointAuthMethod).toBe('client_secret_basic');
+      const id = created.json().data.id as string;
+      const spa = await inject('POST', '/api/v2/applications', {
+        name: 'SPA',
+        tokenEndpointAuthMethod: 'none',
+      });
+      expect(spa.json().data.tokenEndpointAuthMethod).toBe('none');
+      const patched = await inject('PATCH', `/api/v2/applications/${id}`, {
+        tokenEndpointAuthMethod: 'client_secret_post',
+      });
+      expect(patched.json().data.tokenEndpointAuthMethod).toBe('client_secret_post');
+      const refused = await inject('PATCH', `/api/v2/applications/${id}`, {
+        tokenEndpointAuthMethod: 'client_secret_jwt',
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toEqual({
+        code: 4000,
+        message: 'body/tokenEndpointAuthMethod must be one of client_secret_basic, client_secret_post, none',
+      });
+      expect((await inject('GET', `/api/v2/applications/${id}`)).json().data.tokenEndpointAuthMethod).toBe(
+        'client_secret_post',
+      );
+    });
+
     it('rejects unsafe or malformed URIs with a 400 naming the field, writing nothing', async () => {
       const before = (await inject('GET', '/api/v2/applications')).json().data.length;
       for (const [body, field] of [

@@ -193,6 +193,7 @@ describe('signoff CLI on a running server’s store', () => {
       redirectUris: ['https://web.example.com/callback'],
       logoutRedirectUris: ['https://web.example.com/bye', 'https://web.example.com/bye2'],
       backchannelLogoutUri: null,
+      tokenEndpointAuthMethod: 'client_secret_basic',
       secret: expect.any(String),
     });
     expect((await signoffJSON('apps', 'list')).map((a: { id: string }) => a.id)).toEqual([app.id]);
@@ -325,6 +326,29 @@ describe('signoff CLI on a running server’s store', () => {
     const taken = await signoff('pools', 'create', '--name', 'Again', '--id', 'other-pool');
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain('already exists');
+  });
+
+  it('says which kind of OIDC client an app is; --auth-method makes a public one', async () => {
+    const spa = await signoff(
+      'apps',
+      'create',
+      '--pool',
+      'other-pool',
+      '--name',
+      'SPA',
+      '--auth-method',
+      'none',
+    );
+    expect(spa.code).toBe(0);
+    expect(spa.stdout).toMatch(/client authentication\s+none \(public client: no secret, PKCE required\)/);
+    expect((await signoff('apps', 'create', '--pool', 'other-pool', '--name', 'Web 2')).stdout).toMatch(
+      /client authentication\s+client_secret_basic \(confidential client/,
+    );
+    const wrong = await signoff('apps', 'create', '--name', 'x', '--auth-method', 'client_secret_jwt');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(
+      '--auth-method must be one of client_secret_basic, client_secret_post, none',
+    );
   });
 
   it('rotates a pool’s signing key', async () => {

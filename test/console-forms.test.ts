@@ -281,13 +281,27 @@ describe('console forms', () => {
       redirectUris: 'https://wiki.example/cb\n\nhttps://wiki.example/cb2',
       logoutRedirectUris: 'https://wiki.example/bye',
       backchannelLogoutUri: 'http://127.0.0.1:9/backchannel',
+      tokenEndpointAuthMethod: 'none',
     });
     expect(good.statusCode).toBe(303);
     expect(await server.services.apps.get(server.pool.id, appId)).toMatchObject({
       redirectUris: ['https://wiki.example/cb', 'https://wiki.example/cb2'],
       logoutRedirectUris: ['https://wiki.example/bye'],
       backchannelLogoutUri: 'http://127.0.0.1:9/backchannel',
+      tokenEndpointAuthMethod: 'none',
     });
+    const shown = await browser.get(page);
+    expect(shown.body).toMatch(/<input type="radio" name="tokenEndpointAuthMethod" value="none" checked>/);
+    const unknownMethod = await browser.submit(page, `${page}/settings`, {
+      name: 'Team <Wiki>',
+      redirectUris: '',
+      logoutRedirectUris: '',
+      backchannelLogoutUri: '',
+      tokenEndpointAuthMethod: 'client_secret_jwt',
+    });
+    expect(unknownMethod.statusCode).toBe(400);
+    expect(unknownMethod.body).toContain('id="tokenEndpointAuthMethod-error"');
+    expect((await server.services.apps.get(server.pool.id, appId))?.tokenEndpointAuthMethod).toBe('none');
   });
 
   it('creates an app and rotates its secret, showing each secret once', async () => {

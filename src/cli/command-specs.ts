@@ -2,6 +2,7 @@
 // of its commands.ts function (every check that needs no store happens here, before the store
 // is opened), and how its result is printed.
 import { checkBackchannelUri, checkRedirectUri } from '../domain/apps/redirect-uris.ts';
+import { TOKEN_ENDPOINT_AUTH_METHODS } from '../domain/model.ts';
 import type { EndTarget } from './commands.ts';
 import type { CliContext } from './context.ts';
 import { usageError } from './errors.ts';
@@ -188,7 +189,7 @@ export const COMMANDS: Command[] = [
     name: 'create',
     summary: 'Create an application (an OIDC client); prints its id and secret once.',
     synopsis:
-      '[--pool POOL_ID] --name NAME [--redirect-uri URI]... [--logout-redirect-uri URI]... [--backchannel-logout-uri URI] [--identifier ID]',
+      '[--pool POOL_ID] --name NAME [--redirect-uri URI]... [--logout-redirect-uri URI]... [--backchannel-logout-uri URI] [--auth-method METHOD] [--identifier ID]',
     options: {
       ...poolOption,
       name: { type: 'string', value: 'NAME', description: 'display name' },
@@ -209,9 +210,20 @@ export const COMMANDS: Command[] = [
         value: 'URI',
         description: 'OIDC Back-Channel Logout endpoint, told of every ended session',
       },
+      'auth-method': {
+        type: 'string',
+        value: 'METHOD',
+        description:
+          'how the app authenticates as an OIDC client: client_secret_basic (default) or client_secret_post for a web app with a server (either method then works), none for an SPA or native app (public, PKCE)',
+      },
       identifier: { type: 'string', value: 'ID', description: 'your own identifier for the app' },
     },
     parse(values) {
+      const method = optional(values, 'auth-method', { max: 32 });
+      const authMethod = TOKEN_ENDPOINT_AUTH_METHODS.find((m) => m === method);
+      if (method !== undefined && !authMethod) {
+        throw usageError(`--auth-method must be one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`);
+      }
       const backchannel = optional(values, 'backchannel-logout-uri', { max: 2048 });
       if (backchannel !== undefined) {
         const problem = checkBackchannelUri(backchannel);
@@ -225,6 +237,7 @@ export const COMMANDS: Command[] = [
         logoutRedirectUris: list(values, 'logout-redirect-uri', checkRedirectUri),
         ...(poolId === undefined ? {} : { pool: poolId }),
         ...(backchannel === undefined ? {} : { backchannelLogoutUri: backchannel }),
+        ...(authMethod === undefined ? {} : { tokenEndpointAuthMethod: authMethod }),
         ...(identifier === undefined ? {} : { identifier }),
       };
     },

@@ -2,7 +2,7 @@
 // returns plain data; printing is output.ts's job. The JSON shapes of apps, users and sessions
 // are the management API's (src/http/presenters.ts), so a script can move between the two.
 import { newSecret } from '../domain/ids.ts';
-import type { Actor, Pool } from '../domain/model.ts';
+import type { Actor, Pool, TokenEndpointAuthMethod } from '../domain/model.ts';
 import { presentApp, presentSession, presentUser } from '../http/presenters.ts';
 import type { CliContext } from './context.ts';
 import { failure } from './errors.ts';
@@ -64,6 +64,7 @@ export interface CreateAppInput {
   redirectUris: string[];
   logoutRedirectUris: string[];
   backchannelLogoutUri?: string;
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
 }
 
 export async function createApp(ctx: CliContext, input: CreateAppInput) {
@@ -74,6 +75,7 @@ export async function createApp(ctx: CliContext, input: CreateAppInput) {
     redirectUris: input.redirectUris,
     logoutRedirectUris: input.logoutRedirectUris,
     backchannelLogoutUri: input.backchannelLogoutUri ?? null,
+    ...(input.tokenEndpointAuthMethod ? { tokenEndpointAuthMethod: input.tokenEndpointAuthMethod } : {}),
   });
   if (!created.ok)
     throw failure(`--backchannel-logout-uri "${input.backchannelLogoutUri}" ${created.problem}`);

@@ -72,16 +72,25 @@ export function renderCreateApp(app: Result<typeof createApp>): string {
     ['redirect URIs', dash(app.redirectUris.join(' '))],
     ['logout redirect URIs', dash(app.logoutRedirectUris.join(' '))],
     ['back-channel logout', dash(app.backchannelLogoutUri)],
+    ['client authentication', authMethodText(app.tokenEndpointAuthMethod)],
   ])}`;
+}
+
+/** What an app's OIDC client authentication means for the one who registers it. */
+function authMethodText(method: string): string {
+  return method === 'none'
+    ? 'none (public client: no secret, PKCE required)'
+    : `${method} (confidential client: the secret, as client_secret_basic or client_secret_post)`;
 }
 
 export function renderApps(apps: Result<typeof listApps>): string {
   if (apps.length === 0) return 'No applications in this user pool.';
   return table(
-    ['ID', 'NAME', 'REDIRECT URIS', 'LOGOUT REDIRECT URIS', 'BACK-CHANNEL LOGOUT'],
+    ['ID', 'NAME', 'CLIENT AUTH', 'REDIRECT URIS', 'LOGOUT REDIRECT URIS', 'BACK-CHANNEL LOGOUT'],
     apps.map((a) => [
       a.id,
       a.name,
+      a.tokenEndpointAuthMethod,
       dash(a.redirectUris.join(' ')),
       dash(a.logoutRedirectUris.join(' ')),
       dash(a.backchannelLogoutUri),

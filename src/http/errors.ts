@@ -63,6 +63,8 @@ function validationMessage(error: FastifyError): string {
   if (first.keyword === 'required') return `${base}/${String(params.missingProperty)} is required`;
   if (first.keyword === 'additionalProperties')
     return `${base}/${String(params.additionalProperty)} is not allowed`;
+  if (first.keyword === 'enum' && Array.isArray(params.allowedValues))
+    return `${base} must be one of ${params.allowedValues.join(', ')}`;
   return `${base} ${first.message ?? 'is invalid'}`;
 }
 

@@ -34,13 +34,10 @@ export const AppSchema = Type.Object({
   redirectUris: Type.Array(Type.String()),
   logoutRedirectUris: Type.Array(Type.String()),
   backchannelLogoutUri: Nullable(Type.String()),
-  tokenEndpointAuthMethod: Type.Union(
-    [Type.Literal('client_secret_basic'), Type.Literal('client_secret_post'), Type.Literal('none')],
-    {
-      description:
-        'How the app authenticates as an OIDC client: with its secret (client_secret_basic or client_secret_post; either method is accepted) or none (a public client: SPA or native app, PKCE required).',
-    },
-  ),
+  tokenEndpointAuthMethod: Type.Enum(['client_secret_basic', 'client_secret_post', 'none'], {
+    description:
+      'How the app authenticates as an OIDC client: with its secret (client_secret_basic or client_secret_post; either method is accepted) or none (a public client: SPA or native app, PKCE required).',
+  }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });

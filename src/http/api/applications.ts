@@ -17,13 +17,10 @@ const AppBody = Type.Object(
     logoutRedirectUris: Type.Optional(UriList),
     backchannelLogoutUri: Type.Optional(NullableUri),
     tokenEndpointAuthMethod: Type.Optional(
-      Type.Union(
-        [Type.Literal('client_secret_basic'), Type.Literal('client_secret_post'), Type.Literal('none')],
-        {
-          description:
-            'client_secret_basic (default) or client_secret_post: a confidential app, authenticated by its secret (either method is accepted); none: a public app (SPA, native), PKCE required.',
-        },
-      ),
+      Type.Enum(['client_secret_basic', 'client_secret_post', 'none'], {
+        description:
+          'client_secret_basic (default) or client_secret_post: a confidential app, authenticated by its secret (either method is accepted); none: a public app (SPA, native), PKCE required.',
+      }),
     ),
   },
   { additionalProperties: false },

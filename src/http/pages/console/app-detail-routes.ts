@@ -3,7 +3,7 @@
 // through the logout service with the administrator as the actor.
 import type { FastifyReply } from 'fastify';
 import { checkBackchannelUri, checkRedirectUri } from '../../../domain/apps/redirect-uris.ts';
-import type { App } from '../../../domain/model.ts';
+import { type App, TOKEN_ENDPOINT_AUTH_METHODS } from '../../../domain/model.ts';
 import type { HttpContext } from '../../context.ts';
 import type { PageApp } from '../page-app.ts';
 import { redirectTo } from '../page-reply.ts';
@@ -81,6 +81,7 @@ export function appDetailRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGu
         redirectUris: single(req.body, 'redirectUris') ?? '',
         logoutRedirectUris: single(req.body, 'logoutRedirectUris') ?? '',
         backchannelLogoutUri: (single(req.body, 'backchannelLogoutUri') ?? '').trim(),
+        tokenEndpointAuthMethod: single(req.body, 'tokenEndpointAuthMethod') ?? found.tokenEndpointAuthMethod,
       };
       const errors: SettingsErrors = {};
       if (form.name === '' || form.name.length > 200) errors.name = 'Enter a name of at most 200 characters.';
@@ -102,13 +103,16 @@ export function appDetailRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGu
         const problem = checkBackchannelUri(form.backchannelLogoutUri);
         if (problem) errors.backchannelLogoutUri = `It ${problem}.`;
       }
-      if (Object.keys(errors).length > 0)
+      const method = TOKEN_ENDPOINT_AUTH_METHODS.find((m) => m === form.tokenEndpointAuthMethod);
+      if (!method) errors.tokenEndpointAuthMethod = 'Choose one of the ways listed.';
+      if (Object.keys(errors).length > 0 || !method)
         return renderApp(req, reply, s, found, { form, errors, status: 400 });
       const updated = await services.apps.update(s.pool.id, found.id, {
         name: form.name,
         redirectUris,
         logoutRedirectUris,
         backchannelLogoutUri: form.backchannelLogoutUri === '' ? null : form.backchannelLogoutUri,
+        tokenEndpointAuthMethod: method,
       });
       if (!updated.ok && updated.reason === 'invalid') {
         const refused = { [updated.field]: `It ${updated.problem}.` };

@@ -1,7 +1,14 @@
 // An application's page: its Login status (who is signed in to it, Force logout per user and
 // for a checked set, log out everyone as a job), its settings and secret rotation; and the
 // page of a "log out everyone" job, which refreshes itself while the job runs.
-import type { ActiveUser, App, BulkLogout, Device, User } from '../../../domain/model.ts';
+import type {
+  ActiveUser,
+  App,
+  BulkLogout,
+  Device,
+  TokenEndpointAuthMethod,
+  User,
+} from '../../../domain/model.ts';
 import { formatAgo } from '../formats.ts';
 import { html } from '../html.ts';
 import { icons } from '../icons.ts';
@@ -23,6 +30,7 @@ export interface SettingsForm {
   redirectUris: string;
   logoutRedirectUris: string;
   backchannelLogoutUri: string;
+  tokenEndpointAuthMethod: string;
 }
 
 export type SettingsErrors = Partial<Record<keyof SettingsForm, string>>;
@@ -32,7 +40,38 @@ export const settingsFormOf = (app: App): SettingsForm => ({
   redirectUris: app.redirectUris.join('\n'),
   logoutRedirectUris: app.logoutRedirectUris.join('\n'),
   backchannelLogoutUri: app.backchannelLogoutUri ?? '',
+  tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
 });
+
+const AUTH_METHODS: { value: TokenEndpointAuthMethod; label: string; hint: string }[] = [
+  {
+    value: 'client_secret_basic',
+    label: 'Confidential, secret in the Authorization header (client_secret_basic)',
+    hint: 'A web app with a server. Its secret also works in the request body.',
+  },
+  {
+    value: 'client_secret_post',
+    label: 'Confidential, secret in the request body (client_secret_post)',
+    hint: 'A web app with a server. Its secret also works in the Authorization header.',
+  },
+  {
+    value: 'none',
+    label: 'Public, no secret (none)',
+    hint: 'A single-page or native app, which cannot keep a secret. PKCE is required.',
+  },
+];
+
+function authMethodField(form: SettingsForm, errors: SettingsErrors) {
+  const error = errors.tokenEndpointAuthMethod;
+  return html`<fieldset class="field"${error ? html` aria-describedby="tokenEndpointAuthMethod-error"` : null}>
+  <legend>How the app signs in to the token endpoint</legend>
+  ${AUTH_METHODS.map(
+    (m) =>
+      html`<label class="choice"><input type="radio" name="tokenEndpointAuthMethod" value="${m.value}"${form.tokenEndpointAuthMethod === m.value ? html` checked` : null}> <span>${m.label}<span class="muted small block">${m.hint}</span></span></label>`,
+  )}
+  ${error ? html`<p class="field-error" id="tokenEndpointAuthMethod-error" role="alert">${error}</p>` : null}
+</fieldset>`;
+}
 
 export interface AppPageView {
   app: App;
@@ -45,7 +84,7 @@ export interface AppPageView {
 }
 
 function field(
-  id: keyof SettingsForm,
+  id: Exclude<keyof SettingsForm, 'tokenEndpointAuthMethod'>,
   label: string,
   value: string,
   errors: SettingsErrors,
@@ -153,6 +192,7 @@ ${loginStatus(frame, view)}
     ${field('redirectUris', 'Redirect URIs', view.form.redirectUris, view.errors, 'lines', 'One per line. Where sign-ins may return to.')}
     ${field('logoutRedirectUris', 'Logout redirect URIs', view.form.logoutRedirectUris, view.errors, 'lines', 'One per line. The only places a logout may redirect to, matched exactly.')}
     ${field('backchannelLogoutUri', 'Back-channel logout URI', view.form.backchannelLogoutUri, view.errors, 'text', 'Optional. Where Signoff posts a logout token when a session in this app ends.')}
+    ${authMethodField(view.form, view.errors)}
     <div><button type="submit" class="button button-primary">Save settings</button></div>
   </form>
 </section>
