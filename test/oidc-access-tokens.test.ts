@@ -36,23 +36,29 @@ describe('OIDC access tokens and client credentials', () => {
   });
   afterAll(() => server.close());
 
-  async function signIn(config: oidc.Configuration) {
+  /** A code flow in a cookie-jar "browser" already signed in; where it lands, and its tokens. */
+  async function authorize(config: oidc.Configuration, scope = 'openid email profile') {
     const jar = new CookieJar();
     const signedIn = await login(server, web.id, user.username, user.password);
     jar.cookies.set('signoff_session', signedIn.cookie.split('=')[1]!);
     const verifier = oidc.randomPKCECodeVerifier();
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: CALLBACK,
-      scope: 'openid email profile',
+      scope,
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
     });
-    const landed = await jar.follow(url.href, server.url);
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(landed.url), {
+    const landed = new URL((await jar.follow(url.href, server.url)).url);
+    return { landed, restToken: signedIn.token, verifier };
+  }
+
+  async function signIn(config: oidc.Configuration) {
+    const { landed, restToken, verifier } = await authorize(config);
+    const tokens = await oidc.authorizationCodeGrant(config, landed, {
       pkceCodeVerifier: verifier,
       expectedState: oidc.skipStateCheck,
     });
-    return { tokens, restToken: signedIn.token };
+    return { tokens, restToken };
   }
 
   it('is an at+jwt an API verifies with jose and the JWKS, with the claims of RFC 9068 and the ID token’s sid', async () => {
@@ -159,18 +165,7 @@ describe('OIDC access tokens and client credentials', () => {
   });
 
   it('a user’s sign-in never grants a machine scope: the app is told invalid_scope', async () => {
-    const config = await discover(issuer, web, 'client_secret_post');
-    const jar = new CookieJar();
-    const signedIn = await login(server, web.id, user.username, user.password);
-    jar.cookies.set('signoff_session', signedIn.cookie.split('=')[1]!);
-    const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: CALLBACK,
-      scope: 'openid ssf',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    const landed = new URL((await jar.follow(url.href, server.url)).url);
+    const { landed } = await authorize(await discover(issuer, web, 'client_secret_post'), 'openid ssf');
     expect(`${landed.origin}${landed.pathname}`).toBe(CALLBACK);
     expect(landed.searchParams.get('error')).toBe('invalid_scope');
     expect(landed.searchParams.has('code')).toBe(false);

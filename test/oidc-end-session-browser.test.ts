@@ -5,9 +5,9 @@
 // 'self' alone left the browser on /session/end/confirm after Sign out. For the default pool's
 // issuer and another pool's.
 import { createServer, type Server } from 'node:http';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromiumExecutable, isolatedPage, launchChromium } from './helpers/browser.ts';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumExecutable, launchChromium, useIsolatedPages } from './helpers/browser.ts';
 import { accepted, createAppAndUser, startTestServer, type TestServer } from './helpers/server.ts';
 
 interface Case {
@@ -74,23 +74,16 @@ describe.skipIf(!chromiumExecutable)("Signoff's end-session confirmation in Chro
     pages?.close();
   });
 
-  let context: BrowserContext;
-  let page: Page;
-  let problems: string[];
-  beforeEach(async () => {
-    ({ context, page, problems } = await isolatedPage(browser, [server.url, origin]));
-    // A failure should name its cause before the test's own timeout does.
-    context.setDefaultTimeout(10_000);
-  });
-  // A CSP refusal shows here: Chromium logs it as a console error.
-  afterEach(async () => {
-    await context.close();
-    expect(problems).toEqual([]);
-  });
+  // Console errors and warnings (a CSP or CORS refusal, a library's complaint) fail a test.
+  const tab = useIsolatedPages(
+    () => browser,
+    () => [server.url, origin],
+  );
 
   it.each(['default pool', 'second pool'] as const)(
     '%s: Sign out on the confirmation lands on the registered URI with state, and the session is over',
     async (which) => {
+      const { page, context } = tab;
       const c = cases[which];
       await page.goto(c.login);
       await page.getByLabel('Username or email').fill(c.user.username);

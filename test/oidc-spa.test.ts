@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromiumExecutable, isolatedPage, launchChromium } from './helpers/browser.ts';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumExecutable, launchChromium, useIsolatedPages } from './helpers/browser.ts';
 import { createAppAndUser, getMe, startTestServer, type TestServer } from './helpers/server.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/spa/', import.meta.url));
@@ -83,22 +83,14 @@ describe.skipIf(!chromiumExecutable)('a single-page app with oidc-client-ts (Chr
     pages?.close();
   });
 
-  let context: BrowserContext;
-  let page: Page;
-  let problems: string[];
-  beforeEach(async () => {
-    ({ context, page, problems } = await isolatedPage(browser, [server.url, origin]));
-    // A failure should name its cause before the test's own timeout does.
-    context.setDefaultTimeout(10_000);
-  });
-  // Console errors and warnings (a CORS refusal, a CSP violation, the library's complaints),
-  // reported even when the test failed half-way.
-  afterEach(async () => {
-    await context.close();
-    expect(problems).toEqual([]);
-  });
+  // Console errors and warnings (a CSP or CORS refusal, a library's complaint) fail a test.
+  const tab = useIsolatedPages(
+    () => browser,
+    () => [server.url, origin],
+  );
 
   it('signs in, shows the user from /api/v2/users/me, signs out, and the token is dead', async () => {
+    const { page } = tab;
     await page.goto(`${origin}/`);
     await expect(appStatus(page)).resolves.toBe('Signed out');
 

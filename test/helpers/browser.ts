@@ -1,6 +1,7 @@
 // Debian's Chromium driven by playwright-core, for page tests. The flags keep it from
 // reaching for the network (this machine's is closed) and let it run as root headless.
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { chromiumPath } from './environment.ts';
 
 export const CHROMIUM_ARGS = [
@@ -37,4 +38,23 @@ export async function isolatedPage(browser: Browser, origins: string[]) {
     (route) => route.abort(),
   );
   return { context, page, problems };
+}
+
+/**
+ * A fresh isolated page for each test of a suite (see isolatedPage), with a 10 s default
+ * timeout so that a failure names its cause before the test's own timeout does; after each
+ * test, console errors and warnings (a CSP or CORS refusal, a library's complaint) fail it,
+ * even one that failed half-way.
+ */
+export function useIsolatedPages(browser: () => Browser, origins: () => string[]) {
+  const current = {} as { context: BrowserContext; page: Page; problems: string[] };
+  beforeEach(async () => {
+    Object.assign(current, await isolatedPage(browser(), origins()));
+    current.context.setDefaultTimeout(10_000);
+  });
+  afterEach(async () => {
+    await current.context.close();
+    expect(current.problems).toEqual([]);
+  });
+  return current;
 }
