@@ -1,4 +1,5 @@
-// The back-channel logout outbox: rows `sessions.end` writes, claimed by workers for a lease
+// The back-channel logout deliveries: the outbox rows of kind 'backchannel' (src/store/sql/
+// notices.ts holds the whole outbox), one per app session ended, claimed by workers for a lease
 // and marked with each attempt's outcome.
 import type { DeliveryStatus, LogoutDelivery } from '../../domain/model.ts';
 import type { SqlDriver } from '../sql-driver.ts';
@@ -28,7 +29,7 @@ export function createDeliveryStore(db: SqlDriver): Store['deliveries'] {
   const mark = async (set: string, params: unknown[]) =>
     (
       await db.query(
-        `UPDATE logout_deliveries SET ${set} WHERE pool_id = $1 AND id = $2 AND status = 'pending' RETURNING id`,
+        `UPDATE notices SET ${set} WHERE pool_id = $1 AND id = $2 AND kind = 'backchannel' AND status = 'pending' RETURNING id`,
         params,
       )
     ).length > 0;
@@ -43,10 +44,10 @@ export function createDeliveryStore(db: SqlDriver): Store['deliveries'] {
       // skipping the rows just locked, and one run claimed two or three batches.
       const rows = await db.query(
         `WITH picked AS MATERIALIZED (
-           SELECT id FROM logout_deliveries WHERE status = 'pending' AND next_attempt_at <= $1
+           SELECT id FROM notices WHERE status = 'pending' AND route = 'backchannel' AND next_attempt_at <= $1
            ORDER BY next_attempt_at, id LIMIT $3${db.skipLocked}
          )
-         UPDATE logout_deliveries SET next_attempt_at = $2
+         UPDATE notices SET next_attempt_at = $2
          WHERE id IN (SELECT id FROM picked) AND status = 'pending' AND next_attempt_at <= $1
          RETURNING ${DELIVERY_COLUMNS}`,
         [now, now + leaseMs, limit],
@@ -84,28 +85,28 @@ export function createDeliveryStore(db: SqlDriver): Store['deliveries'] {
     get: async (poolId, id) =>
       first(
         (
-          await db.query(`SELECT ${DELIVERY_COLUMNS} FROM logout_deliveries WHERE pool_id = $1 AND id = $2`, [
-            poolId,
-            id,
-          ])
+          await db.query(
+            `SELECT ${DELIVERY_COLUMNS} FROM notices WHERE pool_id = $1 AND id = $2 AND kind = 'backchannel'`,
+            [poolId, id],
+          )
         ).map(toDelivery),
       ),
     list: async (poolId, appId, status, offset, limit) => {
-      const where = `pool_id = $1 AND app_id = $2${status === null ? '' : ' AND status = $3'}`;
+      const where = `pool_id = $1 AND app_id = $2 AND kind = 'backchannel'${status === null ? '' : ' AND status = $3'}`;
       const params: unknown[] = status === null ? [poolId, appId] : [poolId, appId, status];
       const n = params.length;
-      const total = await db.query(`SELECT count(*) AS n FROM logout_deliveries WHERE ${where}`, params);
+      const total = await db.query(`SELECT count(*) AS n FROM notices WHERE ${where}`, params);
       const rows = await db.query(
-        `SELECT ${DELIVERY_COLUMNS} FROM logout_deliveries WHERE ${where}
+        `SELECT ${DELIVERY_COLUMNS} FROM notices WHERE ${where}
          ORDER BY created_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
         [...params, limit, offset],
       );
       return { totalCount: countOf(total), list: rows.map(toDelivery) };
     },
     replay: async (poolId, appId, which, now) => {
-      const set = `UPDATE logout_deliveries
+      const set = `UPDATE notices
          SET status = 'pending', attempts = 0, next_attempt_at = $3, replayed_at = $3, delivered_at = NULL
-         WHERE pool_id = $1 AND app_id = $2`;
+         WHERE pool_id = $1 AND app_id = $2 AND kind = 'backchannel'`;
       if (which === 'failed') {
         return (await db.query(`${set} AND status = 'failed' RETURNING id`, [poolId, appId, now])).length;
       }

@@ -143,10 +143,10 @@ async function end(db: SqlDriver, q: Query, selector: EndSelector, meta: EndMeta
       )
     ).map((r) => r.id as string),
   );
-  const delivery = `INSERT INTO logout_deliveries
-         (id, pool_id, app_id, session_id, user_id, end_id, status, attempts, next_attempt_at, created_at)
-       SELECT a.id, a.pool_id, a.app_id, a.session_id, a.user_id, CAST($1 AS TEXT), 'pending', 0,
-              CAST($2 AS BIGINT), CAST($2 AS BIGINT)
+  const delivery = `INSERT INTO notices
+         (id, pool_id, app_id, kind, route, session_id, user_id, end_id, status, attempts, next_attempt_at, created_at)
+       SELECT a.id, a.pool_id, a.app_id, 'backchannel', 'backchannel', a.session_id, a.user_id, CAST($1 AS TEXT),
+              'pending', 0, CAST($2 AS BIGINT), CAST($2 AS BIGINT)
        FROM app_sessions a JOIN apps p ON p.id = a.app_id AND p.pool_id = a.pool_id
        WHERE a.pool_id = $3 AND p.backchannel_logout_uri IS NOT NULL AND p.deleted_at IS NULL`;
 
