@@ -21,6 +21,7 @@ import { apiErrorHandler } from './http/errors.ts';
 import { createCsrf } from './http/pages/csrf.ts';
 import { pageRoutes } from './http/pages/pages.ts';
 import { SESSION_COOKIE } from './http/session-cookie.ts';
+import { ssfRoutes } from './http/ssf/ssf-routes.ts';
 import { systemRoutes } from './http/system.ts';
 import { endSessionRoutes } from './oidc/end-session-routes.ts';
 import { interactionRoutes } from './oidc/interaction-routes.ts';
@@ -145,5 +146,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   mountIssuers(app, ctx, issuers);
   interactionRoutes(app, ctx, issuers);
   endSessionRoutes(app, ctx, issuers, csrf);
+  ssfRoutes(app, ctx);
   return app;
 }

@@ -30,6 +30,8 @@ export interface Config {
   backchannelGiveUpAfter: number;
   /** Deliver back-channel logouts to loopback, private and link-local addresses too. */
   backchannelAllowPrivate: boolean;
+  /** A Security Event Token waiting for a poll is dropped once this old, seconds. */
+  ssfRetention: number;
 }
 
 export class ConfigError extends Error {
@@ -127,5 +129,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     trustProxy: flag(env, 'SIGNOFF_TRUST_PROXY', false),
     backchannelGiveUpAfter: integer(env, 'SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER', 86400, 60, 30 * 86400),
     backchannelAllowPrivate: flag(env, 'SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE', false),
+    ssfRetention: integer(env, 'SIGNOFF_SSF_RETENTION', 7 * 86400, 60, 365 * 86400),
   };
 }

@@ -18,6 +18,8 @@ export interface SessionEndedEvent {
   appSessions: number;
   apps: string[];
   deliveries: number;
+  /** Shared Signals SETs queued with the end (on the apps' streams). */
+  events: number;
 }
 
 export interface KeysChangedEvent {
@@ -50,7 +52,23 @@ export interface LogoutFailedEvent extends DeliveryOutcome {
   error: string;
 }
 
-export type BusEvent = SessionEndedEvent | KeysChangedEvent | LogoutDeliveredEvent | LogoutFailedEvent;
+/**
+ * Security Event Tokens were queued on the streams of these apps outside a session end (a
+ * verification, a stream enabled again, an account purged, a credential changed): pollers and
+ * the notice worker wake. Session ends say it with `session.ended` (its `events`).
+ */
+export interface SetsQueuedEvent {
+  type: 'sets.queued';
+  poolId: string;
+  apps: string[];
+}
+
+export type BusEvent =
+  | SessionEndedEvent
+  | KeysChangedEvent
+  | LogoutDeliveredEvent
+  | LogoutFailedEvent
+  | SetsQueuedEvent;
 export type BusListener = (event: BusEvent) => void;
 
 export interface Bus {

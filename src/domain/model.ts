@@ -37,6 +37,8 @@ export interface App {
   logoutRedirectUris: string[];
   backchannelLogoutUri: string | null;
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Whether the app may be a Shared Signals receiver (client credentials with scope ssf). */
+  ssfEnabled: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -184,4 +186,69 @@ export interface ActiveUser {
   /** From the most recently active of them. */
   ip: string | null;
   device: Device;
+}
+
+/** How a Shared Signals stream delivers: pushed to the receiver (RFC 8935) or polled by it (RFC 8936). */
+export type StreamDelivery = 'push' | 'poll';
+/** The delivery method URIs of SSF 1.0 §6.1. */
+export const SSF_PUSH = 'urn:ietf:rfc:8935';
+export const SSF_POLL = 'urn:ietf:rfc:8936';
+/** SSF 1.0 §8.1.2: enabled, paused (events held), disabled (events dropped). */
+export type StreamStatus = 'enabled' | 'paused' | 'disabled';
+
+/** A Shared Signals event stream of an app (SSF 1.0 §8.1.1). */
+export interface EventStream {
+  id: string;
+  poolId: string;
+  appId: string;
+  delivery: StreamDelivery;
+  /** Push: the receiver's endpoint; poll: null (Signoff's own poll endpoint). */
+  endpointUrl: string | null;
+  /** Push: sent as the Authorization header of every SET POST, as the receiver gave it. */
+  authorizationHeader: string | null;
+  /** Event type URIs the receiver asked for; null when it did not say (every supported one). */
+  eventsRequested: string[] | null;
+  eventsDelivered: string[];
+  description: string | null;
+  status: StreamStatus;
+  statusReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+  lastPolledAt: number | null;
+  lastVerificationAt: number | null;
+}
+
+/** What a Security Event Token on a stream reports; its formatter builds the claims. */
+export type SetEventType = 'session-revoked' | 'account-purged' | 'credential-change' | 'verification';
+
+/** A SET queued on a stream: an outbox row of kind 'set'. */
+export interface QueuedSet {
+  /** The SET's jti. */
+  id: string;
+  poolId: string;
+  appId: string;
+  streamId: string;
+  eventType: SetEventType;
+  /** The session the event is about; null for an event about the user as a whole. */
+  sessionId: string | null;
+  userId: string | null;
+  /** The session end (audit record) that caused it: the SET's txn. */
+  endId: string | null;
+  /** The end's reason (session-revoked), or what changed (credential-change). */
+  reason: string | null;
+  /** Event-specific values: the verification's state, a credential change's kind. */
+  detail: Record<string, unknown> | null;
+  createdAt: number;
+}
+
+/** A stream's ledger: how its SETs stand. */
+export interface StreamStats {
+  streamId: string;
+  pending: number;
+  held: number;
+  delivered: number;
+  failed: number;
+  lastError: string | null;
+  /** When the oldest SET still waiting was queued (its age is the stream's lag), or null. */
+  oldestPendingAt: number | null;
 }

@@ -15,6 +15,9 @@ import { createLogoutDeliveryService } from './logout/logout-deliveries.ts';
 import { createPoolService } from './pools/pools.ts';
 import { createSessionCore } from './sessions/session-core.ts';
 import { createSessionService } from './sessions/sessions.ts';
+import { createSetPoller } from './ssf/poll.ts';
+import { createSetSigner } from './ssf/security-events.ts';
+import { createStreamService } from './ssf/streams.ts';
 import { createKeyRing } from './tokens/key-ring.ts';
 import { createRevocationIndex } from './tokens/revocation-index.ts';
 import { startRevocationSync } from './tokens/revocation-sync.ts';
@@ -29,8 +32,10 @@ export interface DomainSettings {
   sessionAbsoluteTTL: number;
   /** Seconds after which a back-channel logout delivery still failing is marked failed. */
   backchannelGiveUpAfter: number;
-  /** Deliver back-channel logouts to loopback, private and link-local addresses too. */
+  /** Deliver back-channel logouts (and pushed SETs) to loopback, private and link-local addresses too. */
   backchannelAllowPrivate: boolean;
+  /** Seconds a Security Event Token waits for a poll before it is dropped; default 7 days. */
+  ssfRetention?: number;
   /** Hosted login failures allowed per account and per address; defaults to DEFAULT_THROTTLE_LIMITS. */
   loginThrottle?: ThrottleLimits;
 }
@@ -192,11 +197,41 @@ export async function createServices(deps: ServiceDeps) {
       .catch((error: unknown) => log.error({ err: error }, 'resuming bulk logouts failed'));
   }
 
+  // Shared Signals: SETs queued outside a session end wake the pollers (and the worker) on
+  // every node through the bus.
+  const setsQueued = (poolId: string, apps: string[]) => {
+    bus
+      .publish({ type: 'sets.queued', poolId, apps })
+      .catch((error: unknown) => log.warn({ err: error }, 'event bus publish failed'));
+  };
+  const signSet = createSetSigner({ keys, issuerOf });
+  const streams = createStreamService({
+    store,
+    clock,
+    issuerOf,
+    allowPrivate: settings.backchannelAllowPrivate,
+    queued: setsQueued,
+    tokenLifetimeMs: retentionMs,
+  });
+  const setPoller = createSetPoller({ store, clock, bus, signSet });
+  const ssfRetentionMs = (settings.ssfRetention ?? 7 * 86400) * 1000;
+  const ssfPurger = background
+    ? setInterval(() => {
+        store.ssf
+          .purgeUnpolled(clock.now() - ssfRetentionMs)
+          .catch((error: unknown) => log.error({ err: error }, 'SSF retention purge failed'));
+      }, background.expirySweepMs)
+    : null;
+  ssfPurger?.unref();
+
   return {
     store,
     bus,
     clock,
     bulkLogouts,
+    streams,
+    setPoller,
+    signSet,
     log,
     settings,
     index,
@@ -211,7 +246,7 @@ export async function createServices(deps: ServiceDeps) {
       clock,
       settings: { backchannelAllowPrivate: settings.backchannelAllowPrivate },
     }),
-    users: createUserService({ store, core, clock }),
+    users: createUserService({ store, core, clock, onSetsQueued: setsQueued }),
     admins,
     audit: createAuditService({ store }),
     login: createLoginService({
@@ -234,6 +269,8 @@ export async function createServices(deps: ServiceDeps) {
       if (sweeper) clearInterval(sweeper);
       if (keyReloader) clearInterval(keyReloader);
       if (optimizer) clearInterval(optimizer);
+      if (ssfPurger) clearInterval(ssfPurger);
+      setPoller.stop();
       await backchannel.stop();
     },
   };

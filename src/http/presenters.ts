@@ -38,6 +38,7 @@ export const AppSchema = Type.Object({
     description:
       'How the app authenticates as an OIDC client: with its secret (client_secret_basic or client_secret_post; either method is accepted) or none (a public client: SPA or native app, PKCE required).',
   }),
+  ssfEnabled: Type.Boolean({ description: 'Whether the app may receive Shared Signals (event streams).' }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
@@ -56,6 +57,7 @@ export const presentApp = (a: App) => ({
   logoutRedirectUris: a.logoutRedirectUris,
   backchannelLogoutUri: a.backchannelLogoutUri,
   tokenEndpointAuthMethod: a.tokenEndpointAuthMethod,
+  ssfEnabled: a.ssfEnabled,
   createdAt: iso(a.createdAt),
   updatedAt: iso(a.updatedAt),
 });

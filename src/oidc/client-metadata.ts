@@ -28,7 +28,9 @@ export function clientMetadataOf(app: App): AdapterPayload | null {
     // presented secret with it): what the library would use the plain secret for besides —
     // client_secret_jwt, HS* signatures, symmetric encryption — is switched off there.
     ...(confidential ? { client_secret: app.secretHash } : {}),
-    scope: [...USER_SCOPES, ...(confidential ? MACHINE_SCOPES : [])].join(' '),
+    // ssf only for an app that may be a Shared Signals receiver: without it in the app's
+    // scopes, the library grants a client-credentials token without it.
+    scope: [...USER_SCOPES, ...(confidential && app.ssfEnabled ? MACHINE_SCOPES : [])].join(' '),
     // Declared so that ID tokens carry sid (the library includes it only for such clients).
     ...(app.backchannelLogoutUri
       ? { backchannel_logout_uri: app.backchannelLogoutUri, backchannel_logout_session_required: true }

@@ -19,9 +19,13 @@ import { type Issuers, OIDC_PREFIX } from './issuers.ts';
 /** The library's own limit for form bodies (lib/shared/selective_body.js). */
 const BODY_LIMIT = 56 * 1024;
 
-/** Paths below an issuer that are Signoff's own Fastify routes. */
+/** Paths below an issuer that are Signoff's own Fastify routes: the interaction, end session, Shared Signals. */
 export const isSignoffRoute = (rest: string) =>
-  /^\/interaction\/[A-Za-z0-9_-]+$/.test(rest) || rest === '/session/end' || rest === '/session/end/confirm';
+  /^\/interaction\/[A-Za-z0-9_-]+$/.test(rest) ||
+  rest === '/session/end' ||
+  rest === '/session/end/confirm' ||
+  rest.startsWith('/ssf/') ||
+  rest === '/.well-known/ssf-configuration';
 
 /** How a router that ignores case, repeated or trailing slashes and %-encoding could read a path. */
 function looseSpelling(rest: string): string {

@@ -21,6 +21,8 @@ export interface SqlDriver {
    * ones; empty on SQLite, where one writer at a time holds the database anyway.
    */
   readonly skipLocked: string;
+  /** An SQL expression giving a fresh random 32-hex-digit id per row (set-based inserts). */
+  readonly randomId: string;
   /** The name of the unique index a write violated, or null when `error` is something else. */
   uniqueViolation(error: unknown): string | null;
   migrate(): Promise<void>;

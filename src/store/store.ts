@@ -11,12 +11,15 @@ import type {
   BulkLogout,
   DeliveryStatus,
   EndReason,
+  EventStream,
   LogoutDelivery,
   Pool,
+  QueuedSet,
   Session,
   SessionEndRecord,
   SessionWithApps,
   SigningKey,
+  StreamStats,
   TokenEndpointAuthMethod,
   User,
 } from '../domain/model.ts';
@@ -48,6 +51,8 @@ export interface EndOutcome {
   appSessions: number;
   /** Back-channel logout deliveries queued in the same transaction. */
   deliveries: number;
+  /** Shared Signals SETs queued in the same transaction (on the apps' streams). */
+  events: number;
   /** The audit record, or null when nothing was live (nothing is written then). */
   record: SessionEndRecord | null;
 }
@@ -73,8 +78,36 @@ export interface AppPatch {
   logoutRedirectUris?: string[];
   backchannelLogoutUri?: string | null;
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  ssfEnabled?: boolean;
   secretHash?: string;
   updatedAt: number;
+}
+
+export interface StreamPatch {
+  delivery?: EventStream['delivery'];
+  endpointUrl?: string | null;
+  authorizationHeader?: string | null;
+  eventsRequested?: string[] | null;
+  eventsDelivered?: string[];
+  description?: string | null;
+  status?: EventStream['status'];
+  statusReason?: string | null;
+  updatedAt: number;
+}
+
+export interface QueueSetInput {
+  id?: string;
+  poolId: string;
+  /** The apps whose streams get it (all their streams), unless `streamId` names one. */
+  appIds: string[];
+  streamId?: string;
+  eventType: QueuedSet['eventType'];
+  sessionId: string | null;
+  userId: string | null;
+  endId: string | null;
+  reason: string | null;
+  detail: Record<string, unknown> | null;
+  at: number;
 }
 
 /** A delivery taken by a worker, with where to send it. */
@@ -156,7 +189,8 @@ export interface Store {
      * ordered by username then email, at most `limit`.
      */
     search(poolId: string, query: string, limit: number): Promise<User[]>;
-    delete(poolId: string, id: string, at: number): Promise<boolean>;
+    /** Deletes a user, queueing RISC account-purged on the streams of the apps they used. */
+    delete(poolId: string, id: string, at: number): Promise<{ deleted: boolean; apps: string[] }>;
   };
 
   keys: {
@@ -287,6 +321,55 @@ export interface Store {
     listRunning(): Promise<BulkLogout[]>;
     progress(id: string, ended: number, batches: number, at: number): Promise<void>;
     finish(id: string, status: 'done' | 'failed', error: string | null, at: number): Promise<void>;
+  };
+
+  /**
+   * Shared Signals streams and the SETs queued on them (outbox rows of kind 'set'). SETs of a
+   * session end are queued by `sessions.end`, in its transaction; what is queued here is the
+   * rest (verification, account purged, credential change).
+   */
+  ssf: {
+    createStream(stream: EventStream): Promise<void>;
+    getStream(poolId: string, appId: string, id: string): Promise<EventStream | null>;
+    listStreams(poolId: string, appId: string): Promise<EventStream[]>;
+    /**
+     * Changes a stream; its pending SETs follow in the same transaction: held while it is
+     * paused, pushed or left for polling by its delivery method, dropped when it is disabled.
+     */
+    updateStream(poolId: string, appId: string, id: string, patch: StreamPatch): Promise<EventStream | null>;
+    /** Deletes a stream with its SETs and subject exclusions. */
+    deleteStream(poolId: string, appId: string, id: string): Promise<boolean>;
+    /** Keeps a user's events off a stream (remove subject), or lets them on again (add subject). */
+    excludeUser(streamId: string, userId: string, at: number): Promise<void>;
+    includeUser(streamId: string, userId: string): Promise<void>;
+    /** Whether a user has ever signed in to the app: the subjects a stream of it may name. */
+    isAppUser(poolId: string, appId: string, userId: string): Promise<boolean>;
+    /**
+     * Queues one SET on every live stream (not disabled) of the given apps that wants its
+     * event type, except the streams the user is excluded from — or on one stream when
+     * `streamId` is given. Returns the app of each SET queued.
+     */
+    queue(input: QueueSetInput): Promise<string[]>;
+    /** SETs waiting for a poll on a stream, oldest first. */
+    pollable(poolId: string, streamId: string, limit: number): Promise<QueuedSet[]>;
+    /** RFC 8936 §2.4: acknowledged SETs are delivered; SETs with errors are failed. Returns how many changed. */
+    acknowledge(poolId: string, streamId: string, jtis: string[], at: number): Promise<number>;
+    reject(poolId: string, streamId: string, errors: { jti: string; error: string }[]): Promise<number>;
+    markPolled(poolId: string, streamId: string, at: number): Promise<void>;
+    markVerificationRequested(poolId: string, streamId: string, at: number): Promise<void>;
+    /** The ledger of each stream of an app. */
+    stats(poolId: string, appId: string): Promise<StreamStats[]>;
+    /**
+     * The app's sessions whose tokens a restarted verifier must refuse: those that ended in the
+     * app (or whole) at or after `since`, with when (ms), latest end per session.
+     */
+    endedSessionsOfApp(
+      poolId: string,
+      appId: string,
+      since: number,
+    ): Promise<{ sessionId: string; at: number }[]>;
+    /** Drops SETs still waiting for a poll that were queued before `before`. Returns how many. */
+    purgeUnpolled(before: number): Promise<number>;
   };
 
   audit: {

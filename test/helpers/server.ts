@@ -37,6 +37,7 @@ export const TEST_SETTINGS = {
   sessionIdleTTL: 7 * 86400,
   sessionAbsoluteTTL: 30 * 86400,
   backchannelGiveUpAfter: 86400,
+  ssfRetention: 7 * 86400,
   // Test receivers listen on 127.0.0.1; the SSRF guard's own test turns this off.
   backchannelAllowPrivate: true,
 };

@@ -38,6 +38,7 @@ export function defineStoreContract(
       identifier: null,
       secretHash: hashSecret('x'),
       tokenEndpointAuthMethod: 'client_secret_basic',
+      ssfEnabled: true,
       redirectUris: ['https://a.example/cb'],
       logoutRedirectUris: ['https://a.example/bye'],
       backchannelLogoutUri: null,
@@ -255,8 +256,8 @@ export function defineStoreContract(
       expect((await store.users.findByAccount(P, 'alice'))?.id).toBe(u.id);
       expect((await store.users.findByAccount(P, 'ALICE@example.com'))?.id).toBe(u.id);
       expect(await store.users.get(Q, u.id)).toBeNull();
-      expect(await store.users.delete(Q, u.id, T0)).toBe(false);
-      expect(await store.users.delete(P, u.id, T0)).toBe(true);
+      expect((await store.users.delete(Q, u.id, T0)).deleted).toBe(false);
+      expect((await store.users.delete(P, u.id, T0)).deleted).toBe(true);
       expect(await store.users.findByAccount(P, 'alice')).toBeNull();
       // A deleted user's name is free again.
       expect(await store.users.create(user(P, { username: 'alice', email: 'alice@example.com' }))).toEqual({
@@ -337,7 +338,7 @@ export function defineStoreContract(
         { scope: 'sessions', poolId: P, sessionIds: [s.id] },
         meta(T0 + 200),
       );
-      expect(again).toEqual({ revoked: [], sessions: 0, appSessions: 0, deliveries: 0, record: null });
+      expect(again).toEqual({ revoked: [], sessions: 0, appSessions: 0, deliveries: 0, events: 0, record: null });
 
       const revoked = await store.sessions.listEndedSince(T0 + 100);
       expect(revoked).toContainEqual({ id: s.id, endedAt: T0 + 100 });

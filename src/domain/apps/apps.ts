@@ -14,6 +14,8 @@ export interface AppInput {
   backchannelLogoutUri?: string | null;
   /** Defaults to client_secret_basic: a confidential app, which also takes client_secret_post. */
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  /** Default true: a confidential app may be a Shared Signals receiver. */
+  ssfEnabled?: boolean;
 }
 
 /** An input refused for what it would do, not for its form: `problem` follows the field's name. */
@@ -88,6 +90,7 @@ export function createAppService(deps: {
         logoutRedirectUris: input.logoutRedirectUris ?? [],
         backchannelLogoutUri: input.backchannelLogoutUri ?? null,
         tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? 'client_secret_basic',
+        ssfEnabled: input.ssfEnabled ?? true,
         createdAt: now,
         updatedAt: now,
       };
@@ -116,6 +119,7 @@ export function createAppService(deps: {
       if (input.backchannelLogoutUri !== undefined) patch.backchannelLogoutUri = input.backchannelLogoutUri;
       if (input.tokenEndpointAuthMethod !== undefined)
         patch.tokenEndpointAuthMethod = input.tokenEndpointAuthMethod;
+      if (input.ssfEnabled !== undefined) patch.ssfEnabled = input.ssfEnabled;
       const app = await store.apps.update(poolId, appId, patch);
       return app ? { ok: true, app } : { ok: false, reason: 'not_found' };
     },

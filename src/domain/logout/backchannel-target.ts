@@ -12,6 +12,8 @@ import { isPrivateAddress } from './private-address.ts';
 export interface BackchannelTargetOptions {
   /** SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE: when set, any target is allowed and nothing is checked. */
   allowPrivate: boolean;
+  /** What would be sent there, for the message: a back-channel logout (default), or a SET. */
+  what?: string;
 }
 
 /** How long a lookup may take before the URI is refused as not checkable now. */
@@ -42,7 +44,7 @@ export async function checkBackchannelTarget(
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (isIP(host) !== 0) {
     return isPrivateAddress(host)
-      ? `points to ${host}, ${RANGES}: back-channel logout is never delivered there ${OFF}`
+      ? `points to ${host}, ${RANGES}: ${options.what ?? 'back-channel logout'} is never delivered there ${OFF}`
       : null;
   }
 
@@ -58,7 +60,7 @@ export async function checkBackchannelTarget(
     // A name that does not exist cannot be delivered to, nor shown to be public: refused, so
     // that it is not found out at the first logout. A resolver that failed may do better later.
     return NO_SUCH_NAME.has(code)
-      ? `names ${host}, which does not resolve (${code}): no logout could be delivered to it, and ${OFF} only a host with public addresses is accepted`
+      ? `names ${host}, which does not resolve (${code}): no ${options.what ?? 'logout'} could be delivered to it, and ${OFF} only a host with public addresses is accepted`
       : `could not be checked: resolving ${host} failed (${code}); try again`;
   } finally {
     clearTimeout(timer);
@@ -69,10 +71,10 @@ export async function checkBackchannelTarget(
   // As at delivery: one non-public address among them is enough to refuse the host.
   const inside = addresses.find((a) => isPrivateAddress(a.address));
   if (inside) {
-    return `points to ${host}, which resolves to ${inside.address}, ${RANGES}: back-channel logout is never delivered there ${OFF}`;
+    return `points to ${host}, which resolves to ${inside.address}, ${RANGES}: ${options.what ?? 'back-channel logout'} is never delivered there ${OFF}`;
   }
   if (addresses.length === 0) {
-    return `names ${host}, which has no address: no logout could be delivered to it`;
+    return `names ${host}, which has no address: no ${options.what ?? 'logout'} could be delivered to it`;
   }
   return null;
 }

@@ -17,6 +17,8 @@ export interface EndSummary {
   sessions: number;
   appSessions: number;
   deliveries: number;
+  /** Shared Signals SETs queued on the apps' streams. */
+  events: number;
   apps: string[];
 }
 
@@ -39,7 +41,7 @@ export function createSessionCore(deps: SessionCoreDeps): SessionCore {
       const at = clock.now();
       const outcome = await store.sessions.end(selector, { at, reason, actor, recordId: newId() });
       const { record } = outcome;
-      if (!record) return { recordId: null, sessions: 0, appSessions: 0, deliveries: 0, apps: [] };
+      if (!record) return { recordId: null, sessions: 0, appSessions: 0, deliveries: 0, events: 0, apps: [] };
 
       // Whole sessions are revoked by session id; an app-scoped end by app-session id, so the
       // user's tokens for the other apps of the same session keep working.
@@ -58,6 +60,7 @@ export function createSessionCore(deps: SessionCoreDeps): SessionCore {
         appSessions: record.appSessions,
         apps: record.apps,
         deliveries: outcome.deliveries,
+        events: outcome.events,
       };
       // Committed already: a failed publish only delays other nodes until their next poll.
       await bus.publish(event).catch((error: unknown) => deps.onPublishError?.(error));
@@ -66,6 +69,7 @@ export function createSessionCore(deps: SessionCoreDeps): SessionCore {
         sessions: record.sessions,
         appSessions: record.appSessions,
         deliveries: outcome.deliveries,
+        events: outcome.events,
         apps: record.apps,
       };
     },

@@ -2,8 +2,9 @@
 // asynchronous (WebCrypto) and measured ~5× slower one-at-a-time than node:crypto's
 // synchronous verify (shared/NOTES.md, bench/README.md). This path only accepts what
 // Signoff itself signs — compact JWS, alg RS256, a kid we hold — so it stays small.
-// Signing, and everything else JOSE, goes through jose.
-import { verify as verifySignature } from 'node:crypto';
+// The same goes for `signJWT`, used where Signoff signs in bulk (Security Event Tokens:
+// thousands per kick); tokens signed one at a time go through jose.
+import { sign as signBytes, verify as verifySignature } from 'node:crypto';
 import type { KeyRing, LoadedKey } from './key-ring.ts';
 
 export interface JWTHeader {
@@ -38,6 +39,14 @@ function decodeJSON(segment: string): Record<string, unknown> | null {
 }
 
 const MAX_TOKEN_LENGTH = 8192;
+
+const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A compact RS256 JWS of `payload` with the key (its kid in the header, with `typ`). */
+export function signJWT(typ: string, payload: Record<string, unknown>, key: LoadedKey): string {
+  const input = `${segment({ alg: 'RS256', kid: key.kid, typ })}.${segment(payload)}`;
+  return `${input}.${signBytes('sha256', Buffer.from(input), key.privateKey).toString('base64url')}`;
+}
 
 /** Verifies signature and expiry (`nowSeconds` against `exp`). Claims beyond `exp` are the caller's. */
 export function verifyJWT(token: string, keys: KeyRing, nowSeconds: number): VerifiedJWT {

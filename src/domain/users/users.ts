@@ -18,7 +18,13 @@ export interface UserInput {
 const PROFILE_CACHE_MS = 5000;
 const PROFILE_CACHE_SIZE = 10_000;
 
-export function createUserService(deps: { store: Store; core: SessionCore; clock: Clock }) {
+export function createUserService(deps: {
+  store: Store;
+  core: SessionCore;
+  clock: Clock;
+  /** SETs were queued on these apps' streams (RISC account-purged): wakes their delivery. */
+  onSetsQueued?: (poolId: string, apps: string[]) => void;
+}) {
   const { store, core, clock } = deps;
   const profiles = new Map<string, { user: User; until: number }>();
   return {
@@ -63,7 +69,9 @@ export function createUserService(deps: { store: Store; core: SessionCore; clock
       if (!(await store.users.get(poolId, userId))) return false;
       await core.endSessions({ scope: 'users', poolId, userIds: [userId] }, 'user_deleted', actor);
       profiles.delete(`${poolId}\u0000${userId}`);
-      return store.users.delete(poolId, userId, clock.now());
+      const { deleted, apps } = await store.users.delete(poolId, userId, clock.now());
+      if (apps.length > 0) deps.onSetsQueued?.(poolId, apps);
+      return deleted;
     },
   };
 }

@@ -22,6 +22,12 @@ const AppBody = Type.Object(
           'client_secret_basic (default) or client_secret_post: a confidential app, authenticated by its secret (either method is accepted); none: a public app (SPA, native), PKCE required.',
       }),
     ),
+    ssfEnabled: Type.Optional(
+      Type.Boolean({
+        description:
+          'Default true: a confidential app may be a Shared Signals receiver (client credentials with scope ssf, event streams).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

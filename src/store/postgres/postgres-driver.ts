@@ -58,6 +58,7 @@ export function createPostgresDriver(connectionString: string, options: Postgres
     inList: (column, p) => `${column} = ANY(${p}::text[])`,
     listParam: (values) => values,
     skipLocked: ' FOR UPDATE SKIP LOCKED',
+    randomId: "replace(CAST(gen_random_uuid() AS TEXT), '-', '')",
     uniqueViolation(error) {
       const e = error as { code?: string; constraint?: string };
       return e.code === '23505' ? (e.constraint ?? 'unique') : null;

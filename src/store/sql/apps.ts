@@ -6,7 +6,7 @@ import type { Store } from '../store.ts';
 import { createInsert, first, json, nstr, num, placeholders, type Row, str } from './sql-helpers.ts';
 
 const APP_COLUMNS =
-  'id, pool_id, name, identifier, secret_hash, redirect_uris, logout_redirect_uris, backchannel_logout_uri, token_endpoint_auth_method, created_at, updated_at';
+  'id, pool_id, name, identifier, secret_hash, redirect_uris, logout_redirect_uris, backchannel_logout_uri, token_endpoint_auth_method, ssf_enabled, created_at, updated_at';
 
 const toApp = (r: Row): App => ({
   id: str(r.id),
@@ -18,6 +18,7 @@ const toApp = (r: Row): App => ({
   logoutRedirectUris: json<string[]>(r.logout_redirect_uris),
   backchannelLogoutUri: nstr(r.backchannel_logout_uri),
   tokenEndpointAuthMethod: str(r.token_endpoint_auth_method) as TokenEndpointAuthMethod,
+  ssfEnabled: num(r.ssf_enabled) === 1,
   createdAt: num(r.created_at),
   updatedAt: num(r.updated_at),
 });
@@ -33,6 +34,7 @@ const appColumns = (a: App) => [
   JSON.stringify(a.logoutRedirectUris),
   a.backchannelLogoutUri,
   a.tokenEndpointAuthMethod,
+  a.ssfEnabled ? 1 : 0,
   a.createdAt,
   a.updatedAt,
 ];
@@ -41,7 +43,7 @@ export function createAppStore(db: SqlDriver): Store['apps'] {
   const insert = createInsert(db);
   const live = `SELECT ${APP_COLUMNS} FROM apps WHERE deleted_at IS NULL`;
   return {
-    create: (a) => insert(`INSERT INTO apps (${APP_COLUMNS}) VALUES (${placeholders(11)})`, appColumns(a)),
+    create: (a) => insert(`INSERT INTO apps (${APP_COLUMNS}) VALUES (${placeholders(12)})`, appColumns(a)),
     get: async (poolId, id) =>
       first((await db.query(`${live} AND pool_id = $1 AND id = $2`, [poolId, id])).map(toApp)),
     resolve: async (id) => first((await db.query(`${live} AND id = $1`, [id])).map(toApp)),
@@ -64,6 +66,7 @@ export function createAppStore(db: SqlDriver): Store['apps'] {
         logout_redirect_uris: patch.logoutRedirectUris && JSON.stringify(patch.logoutRedirectUris),
         backchannel_logout_uri: patch.backchannelLogoutUri,
         token_endpoint_auth_method: patch.tokenEndpointAuthMethod,
+        ssf_enabled: patch.ssfEnabled === undefined ? undefined : patch.ssfEnabled ? 1 : 0,
         secret_hash: patch.secretHash,
         updated_at: patch.updatedAt,
       };

@@ -17,6 +17,7 @@ import {
   toSession,
   withApps,
 } from './session-rows.ts';
+import { appsWithStreams, queueSetsOfEnd } from './set-queue.ts';
 import { first, placeholders } from './sql-helpers.ts';
 
 export function createSessionStore(db: SqlDriver): Store['sessions'] {
@@ -135,6 +136,7 @@ export function createSessionStore(db: SqlDriver): Store['sessions'] {
  */
 async function end(db: SqlDriver, q: Query, selector: EndSelector, meta: EndMeta): Promise<EndOutcome> {
   const { poolId } = selector;
+  const streaming = await appsWithStreams(q, poolId);
   const notifying = new Set(
     (
       await q(
@@ -152,6 +154,7 @@ async function end(db: SqlDriver, q: Query, selector: EndSelector, meta: EndMeta
 
   let revoked: string[];
   let sessions: number;
+  let events = 0;
   const perApp = new Map<string, number>();
   if (selector.scope === 'sessions' || selector.scope === 'users') {
     // Whole sessions: one UPDATE of the sessions; their live app sessions end with them
@@ -190,6 +193,17 @@ async function end(db: SqlDriver, q: Query, selector: EndSelector, meta: EndMeta
         ended,
       ]);
     }
+    if ([...perApp.keys()].some((app) => streaming.has(app))) {
+      events = await queueSetsOfEnd(db, q, {
+        poolId,
+        recordId: meta.recordId,
+        reason: meta.reason,
+        at: meta.at,
+        // Every session of the users: one event with the user alone stands for them all.
+        perUser: selector.scope === 'users' && selector.exceptSessionId === undefined,
+        endedSessions: revoked,
+      });
+    }
   } else {
     // One app's part of live sessions; the sessions and their other apps go on.
     const where = selector.scope === 'app-users' ? db.inList('user_id', '$5') : db.inList('session_id', '$5');
@@ -220,6 +234,17 @@ async function end(db: SqlDriver, q: Query, selector: EndSelector, meta: EndMeta
         db.listParam(revoked),
         selector.appId,
       ]);
+    }
+    if (streaming.has(selector.appId)) {
+      events = await queueSetsOfEnd(db, q, {
+        poolId,
+        recordId: meta.recordId,
+        reason: meta.reason,
+        at: meta.at,
+        // A kick ends every session of the users in the app: one event per user.
+        perUser: selector.scope === 'app-users',
+        endedAppSessions: { appId: selector.appId, ids: revoked },
+      });
     }
   }
 
@@ -266,7 +291,7 @@ async function end(db: SqlDriver, q: Query, selector: EndSelector, meta: EndMeta
       JSON.stringify(revoked),
     ],
   );
-  return { revoked, sessions, appSessions, deliveries, record };
+  return { revoked, sessions, appSessions, deliveries, events, record };
 }
 
 const nothingEnded = (): EndOutcome => ({
@@ -274,5 +299,6 @@ const nothingEnded = (): EndOutcome => ({
   sessions: 0,
   appSessions: 0,
   deliveries: 0,
+  events: 0,
   record: null,
 });

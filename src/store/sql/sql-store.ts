@@ -11,6 +11,7 @@ import { createKeyStore } from './keys.ts';
 import { createOIDCStore } from './oidc.ts';
 import { createPoolStore } from './pools.ts';
 import { createSessionStore } from './sessions.ts';
+import { createSSFStore } from './ssf.ts';
 import { createUserStore } from './users.ts';
 
 export function createSqlStore(db: SqlDriver): Store {
@@ -28,6 +29,7 @@ export function createSqlStore(db: SqlDriver): Store {
     sessions: createSessionStore(db),
     deliveries: createDeliveryStore(db),
     oidc: createOIDCStore(db),
+    ssf: createSSFStore(db),
     bulkLogouts: createBulkLogoutStore(db),
     audit: createAuditStore(db),
   };

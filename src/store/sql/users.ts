@@ -2,6 +2,7 @@
 import type { User } from '../../domain/model.ts';
 import type { SqlDriver } from '../sql-driver.ts';
 import type { Store } from '../store.ts';
+import { insertSets, liveStreamsOf, notExcluded, ROUTE_OF_STREAM, wants } from './set-queue.ts';
 import { createInsert, first, nstr, num, placeholders, type Row, str } from './sql-helpers.ts';
 
 const USER_COLUMNS = 'id, pool_id, username, email, name, password_hash, created_at, updated_at';
@@ -60,12 +61,27 @@ export function createUserStore(db: SqlDriver): Store['users'] {
         )
       ).map(toUser);
     },
-    delete: async (poolId, id, at) =>
-      (
-        await db.query(
+    delete: (poolId, id, at) =>
+      db.transaction(async (q) => {
+        const gone = await q(
           'UPDATE users SET deleted_at = $3 WHERE pool_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id',
           [poolId, id, at],
-        )
-      ).length > 0,
+        );
+        if (gone.length === 0) return { deleted: false, apps: [] };
+        // RISC account-purged on the streams of every app the user ever signed in to, in the
+        // deletion's transaction: an acknowledged deletion never loses its event.
+        const queued = await insertSets(
+          db,
+          q,
+          { poolId, eventType: 'account-purged', endId: null, reason: 'user_deleted', detail: null, at },
+          `SELECT DISTINCT st.id AS stream_id, a.app_id, CAST(NULL AS TEXT) AS session_id, a.user_id,
+             ${ROUTE_OF_STREAM} AS route
+           FROM app_sessions a ${liveStreamsOf('a.app_id', 'CAST($1 AS TEXT)')}
+           WHERE a.pool_id = CAST($1 AS TEXT) AND a.user_id = CAST($7 AS TEXT) AND ${wants('account-purged')}
+             AND ${notExcluded('a.user_id')}`,
+          [id],
+        );
+        return { deleted: true, apps: [...new Set(queued)] };
+      }),
   };
 }

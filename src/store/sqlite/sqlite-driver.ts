@@ -86,6 +86,7 @@ export function createSqliteDriver(file: string): SqlDriver {
     inList: (column, p) => `${column} IN (SELECT value FROM json_each(${p}))`,
     listParam: (values) => JSON.stringify(values),
     skipLocked: '',
+    randomId: 'lower(hex(randomblob(16)))',
     uniqueViolation(error) {
       const e = error as { errcode?: number; message?: string };
       // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY
