@@ -23,7 +23,8 @@ export async function receiverOf(
   poolId: string,
 ): Promise<ReceiverCheck> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  if (!match) return invalid('A client-credentials access token is required (Authorization: Bearer …).');
+  if (!match)
+    return invalid('A client-credentials access token is required (Authorization: Bearer <token>).');
   const checked = services.tokens.verifyClientToken(match[1]!);
   if (!checked.ok) return invalid('The access token is not valid.');
   const { claims } = checked;

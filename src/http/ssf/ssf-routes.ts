@@ -89,7 +89,8 @@ export function ssfRoutes(app: App, ctx: HttpContext) {
     if (checked.ok) return checked.receiver;
     reply.header(
       'www-authenticate',
-      `Bearer error="${checked.err}", error_description="${checked.description.replaceAll('"', "'")}"`,
+      // RFC 6750 §3: the description is printable ASCII, without a double quote.
+      `Bearer error="${checked.err}", error_description="${checked.description.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '')}"`,
     );
     fail(reply, checked);
     return null;
