@@ -10,6 +10,7 @@ import type { Services } from './domain/services.ts';
 import { adminSessionRoutes } from './http/api/admin-sessions.ts';
 import { applicationRoutes } from './http/api/applications.ts';
 import { endUserRoutes } from './http/api/end-user.ts';
+import { eventStreamRoutes } from './http/api/event-streams.ts';
 import { logoutDeliveryRoutes } from './http/api/logout-deliveries.ts';
 import { managementTokenRoutes } from './http/api/management-token.ts';
 import { userRoutes } from './http/api/users.ts';
@@ -131,6 +132,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     managementTokenRoutes,
     applicationRoutes,
     logoutDeliveryRoutes,
+    eventStreamRoutes,
     userRoutes,
     adminSessionRoutes,
     endUserRoutes,

@@ -390,6 +390,44 @@ describe('Shared Signals transmitter (a receiver written from the specs)', () =>
     expect((await call('GET', `${bIssuer}/ssf/stream`, undefined, bToken)).body).toEqual([]);
   });
 
+  it('the app’s administrator sees each stream and how its SETs stand', async () => {
+    const stream = await createPollStream('ledger');
+    await drain(stream);
+    const signedIn = await login(server, app.id, user.username, user.password);
+    await call('POST', `${server.url}/api/v2/logout`, undefined, signedIn.token);
+    const listed = async () =>
+      (
+        await server.app.inject({
+          method: 'GET',
+          url: `/api/v2/applications/${app.id}/event-streams`,
+          headers: await server.adminHeaders(),
+        })
+      )
+        .json()
+        .data.list.find((s: { id: string }) => s.id === stream.stream_id);
+    expect(await listed()).toMatchObject({
+      delivery: 'poll',
+      status: 'enabled',
+      description: 'ledger',
+      pending: 1,
+      delivered: 0,
+      failed: 0,
+      lagSeconds: expect.any(Number),
+    });
+    const { sets } = await poll(stream);
+    const [jti] = Object.keys(sets);
+    await poll(stream, {
+      maxEvents: 0,
+      setErrs: { [jti!]: { err: 'invalid_request', description: 'not for us' } },
+    });
+    expect(await listed()).toMatchObject({
+      pending: 0,
+      failed: 1,
+      lastError: 'invalid_request: not for us',
+      lagSeconds: null,
+    });
+  });
+
   it('unacknowledged SETs survive a restart of the server', async () => {
     const stream = await createPollStream('restart');
     await drain(stream);

@@ -1,0 +1,72 @@
+// An app's Shared Signals streams as its administrator sees them (issue 9): each stream's
+// delivery, status and ledger — pending, held, delivered, failed, the last error, the lag.
+import { Type } from 'typebox';
+import { requireAdmin } from '../auth.ts';
+import type { RouteModule } from '../context.ts';
+import { Envelope, ok } from '../envelope.ts';
+import { errors } from '../errors.ts';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+export const EventStreamSchema = Type.Object({
+  id: Type.String({ description: 'The stream_id' }),
+  delivery: Type.Enum(['push', 'poll']),
+  endpointUrl: NullableString,
+  status: Type.Enum(['enabled', 'paused', 'disabled']),
+  statusReason: NullableString,
+  description: NullableString,
+  eventsDelivered: Type.Array(Type.String()),
+  pending: Type.Integer({ description: 'SETs waiting to be pushed or polled' }),
+  held: Type.Integer({ description: 'SETs held while the stream is paused' }),
+  delivered: Type.Integer({ description: 'Pushed and answered, or polled and acknowledged' }),
+  failed: Type.Integer(),
+  lastError: NullableString,
+  lagSeconds: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Age of the oldest SET still waiting',
+  }),
+  lastPolledAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const eventStreamRoutes: RouteModule = (app, { services }) => {
+  app.get(
+    '/api/v2/applications/:appId/event-streams',
+    {
+      schema: {
+        tags: ['management'],
+        summary: "An app's Shared Signals event streams, with how their SETs stand",
+        params: Type.Object({ appId: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: {
+          200: Envelope(Type.Object({ totalCount: Type.Integer(), list: Type.Array(EventStreamSchema) })),
+        },
+      },
+    },
+    async (req) => {
+      const { poolId } = requireAdmin(services, req);
+      if (!(await services.apps.get(poolId, req.params.appId))) throw errors.appNotFound();
+      const now = services.clock.now();
+      const list = (await services.streams.ledger(poolId, req.params.appId)).map(({ stream, stats }) => ({
+        id: stream.id,
+        delivery: stream.delivery,
+        endpointUrl: stream.endpointUrl,
+        status: stream.status,
+        statusReason: stream.statusReason,
+        description: stream.description,
+        eventsDelivered: stream.eventsDelivered,
+        pending: stats.pending,
+        held: stats.held,
+        delivered: stats.delivered,
+        failed: stats.failed,
+        lastError: stats.lastError,
+        lagSeconds:
+          stats.oldestPendingAt === null
+            ? null
+            : Math.max(0, Math.round((now - stats.oldestPendingAt) / 1000)),
+        lastPolledAt: iso(stream.lastPolledAt),
+        createdAt: iso(stream.createdAt)!,
+      }));
+      return ok({ totalCount: list.length, list });
+    },
+  );
+};
