@@ -48,6 +48,8 @@ export function appDetailRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGu
     const page = positive(single(req.query, 'page'));
     const view: AppPageView = {
       app: found,
+      streams: await services.streams.ledger(s.pool.id, found.id),
+      now: services.clock.now(),
       form: extra.form ?? settingsFormOf(found),
       errors: extra.errors ?? {},
       rotated: extra.rotated ?? null,
@@ -82,6 +84,8 @@ export function appDetailRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGu
         logoutRedirectUris: single(req.body, 'logoutRedirectUris') ?? '',
         backchannelLogoutUri: (single(req.body, 'backchannelLogoutUri') ?? '').trim(),
         tokenEndpointAuthMethod: single(req.body, 'tokenEndpointAuthMethod') ?? found.tokenEndpointAuthMethod,
+        // An unchecked box is absent from the form: the form always renders it, so absent is off.
+        ssfEnabled: single(req.body, 'ssfEnabled') === 'on',
       };
       const errors: SettingsErrors = {};
       if (form.name === '' || form.name.length > 200) errors.name = 'Enter a name of at most 200 characters.';
@@ -113,6 +117,7 @@ export function appDetailRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGu
         logoutRedirectUris,
         backchannelLogoutUri: form.backchannelLogoutUri === '' ? null : form.backchannelLogoutUri,
         tokenEndpointAuthMethod: method,
+        ssfEnabled: form.ssfEnabled,
       });
       if (!updated.ok && updated.reason === 'invalid') {
         const refused = { [updated.field]: `It ${updated.problem}.` };

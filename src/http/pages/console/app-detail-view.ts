@@ -14,6 +14,7 @@ import { html } from '../html.ts';
 import { icons } from '../icons.ts';
 import { csrfField, handleOf } from '../layout.ts';
 import { appPath, type ConsoleFrame, consolePage, poolPath, userPath, when } from './console-layout.ts';
+import { eventStreamsSection, type StreamRow } from './event-streams-view.ts';
 
 /** A secret just made (a new app, a rotation): shown on this answer only. */
 export function secretCard(app: App, secret: string, what: 'created' | 'rotated') {
@@ -31,6 +32,7 @@ export interface SettingsForm {
   logoutRedirectUris: string;
   backchannelLogoutUri: string;
   tokenEndpointAuthMethod: string;
+  ssfEnabled: boolean;
 }
 
 export type SettingsErrors = Partial<Record<keyof SettingsForm, string>>;
@@ -41,6 +43,7 @@ export const settingsFormOf = (app: App): SettingsForm => ({
   logoutRedirectUris: app.logoutRedirectUris.join('\n'),
   backchannelLogoutUri: app.backchannelLogoutUri ?? '',
   tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
+  ssfEnabled: app.ssfEnabled,
 });
 
 const AUTH_METHODS: { value: TokenEndpointAuthMethod; label: string; hint: string }[] = [
@@ -75,6 +78,8 @@ function authMethodField(form: SettingsForm, errors: SettingsErrors) {
 
 export interface AppPageView {
   app: App;
+  streams: StreamRow[];
+  now: number;
   form: SettingsForm;
   errors: SettingsErrors;
   rotated: string | null;
@@ -84,7 +89,7 @@ export interface AppPageView {
 }
 
 function field(
-  id: Exclude<keyof SettingsForm, 'tokenEndpointAuthMethod'>,
+  id: Exclude<keyof SettingsForm, 'tokenEndpointAuthMethod' | 'ssfEnabled'>,
   label: string,
   value: string,
   errors: SettingsErrors,
@@ -183,6 +188,7 @@ export function appPage(frame: ConsoleFrame, view: AppPageView) {
 </div>
 ${view.rotated ? secretCard(view.app, view.rotated, 'rotated') : null}
 ${loginStatus(frame, view)}
+${eventStreamsSection(view.app, view.streams, view.now)}
 <section class="card" aria-labelledby="settings-title">
   <h2 id="settings-title">Settings</h2>
   ${Object.keys(view.errors).length > 0 ? html`<div class="alert" role="alert">${icons.alert}<p>Some settings are not valid. Nothing was saved.</p></div>` : null}
@@ -193,6 +199,7 @@ ${loginStatus(frame, view)}
     ${field('logoutRedirectUris', 'Logout redirect URIs', view.form.logoutRedirectUris, view.errors, 'lines', 'One per line. The only places a logout may redirect to, matched exactly.')}
     ${field('backchannelLogoutUri', 'Back-channel logout URI', view.form.backchannelLogoutUri, view.errors, 'text', 'Optional. Where Signoff posts a logout token when a session in this app ends.')}
     ${authMethodField(view.form, view.errors)}
+    <div class="field"><label class="choice"><input type="checkbox" name="ssfEnabled" value="on"${view.form.ssfEnabled ? html` checked` : null}> <span>Shared Signals receiver<span class="muted small block">A confidential app may open event streams (client credentials with scope ssf) and be told of every session of its users that ends.</span></span></label></div>
     <div><button type="submit" class="button button-primary">Save settings</button></div>
   </form>
 </section>
