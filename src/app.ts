@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify';
 import type { Services } from './domain/services.ts';
 import { adminSessionRoutes } from './http/api/admin-sessions.ts';
 import { applicationRoutes } from './http/api/applications.ts';
@@ -18,8 +18,10 @@ import { kontenbaseRoutes } from './http/compat/kontenbase.ts';
 import type { App, HttpContext } from './http/context.ts';
 import { endUserCors } from './http/cors.ts';
 import { ErrorBody } from './http/envelope.ts';
-import { apiErrorHandler } from './http/errors.ts';
+import { apiErrorHandler, errors } from './http/errors.ts';
 import { createCsrf } from './http/pages/csrf.ts';
+import { badUrlPage } from './http/pages/message-views.ts';
+import { sendPage } from './http/pages/page-reply.ts';
 import { pageRoutes } from './http/pages/pages.ts';
 import { SESSION_COOKIE } from './http/session-cookie.ts';
 import { ssfRoutes } from './http/ssf/ssf-routes.ts';
@@ -39,6 +41,9 @@ export interface AppOptions {
 // ajv-formats is CommonJS with a default export that TypeScript's NodeNext view types as the module.
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 
+/** The JSON API: Signoff's own and the Kontenbase-shaped routes. */
+const isApiPath = (url: string) => url.startsWith('/api/') || url.startsWith('/query/api/');
+
 /** Bodies above this are refused with 413: a thousand user ids fit in a tenth of it. */
 export const BODY_LIMIT = 256 * 1024;
 
@@ -48,6 +53,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
     trustProxy: options.trustProxy ?? false,
+    // A URL that cannot be decoded (`/api/v2/applications/%`) fails before routing: answered in
+    // the shape of where it was going — the API envelope with a numeric code, or a page.
+    frameworkErrors: (error, request, reply) => {
+      const answer = reply as unknown as FastifyReply;
+      if (isApiPath(request.url)) {
+        return answer.status(400).send({ code: 4000, message: `Malformed URL: ${error.message}` });
+      }
+      return sendPage(answer, badUrlPage(), { status: 400 });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // Bodies are JSON and must already have the right types ("userIds must be an array of
@@ -109,6 +123,20 @@ export async function buildApp(options: AppOptions): Promise<App> {
     if (route.url.startsWith('/api/') && schema.response) {
       schema.response['4xx'] ??= ErrorBody;
       schema.response['5xx'] ??= ErrorBody;
+    }
+  });
+
+  // Login CSRF through the API (issue 10): a cross-site HTML form can send only form-encoded,
+  // multipart or text/plain bodies without a preflight. /api/** (and Kontenbase's /query/api)
+  // take JSON only, so no such form ever reaches them; forms go only to the hosted pages,
+  // which check CSRF. A request without a body (a GET, the SDK's body-less POST) is not refused.
+  app.addHook('onRequest', async (request) => {
+    if (!isApiPath(request.url)) return;
+    const length = request.headers['content-length'];
+    const hasBody =
+      (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !/^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '')) {
+      throw errors.unsupportedMediaType('The request body must be JSON: content-type: application/json');
     }
   });
 

@@ -101,7 +101,16 @@ export async function createServices(deps: ServiceDeps) {
     throttle: createLoginThrottle(clock, settings.loginThrottle ?? DEFAULT_THROTTLE_LIMITS),
   });
 
-  const poolService = createPoolService({ store, keys, tokens, bus, clock, keyRetentionMs });
+  const poolService = createPoolService({
+    store,
+    keys,
+    tokens,
+    bus,
+    clock,
+    keyRetentionMs,
+    // Pool secrets are high-entropy, but a route that answers 300 guesses a second invites them.
+    throttle: createLoginThrottle(clock, { perAccount: 10, perIp: 50, windowMs: 15 * 60_000 }),
+  });
   const pools: typeof poolService = {
     ...poolService,
     async create(input) {

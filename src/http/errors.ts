@@ -24,6 +24,8 @@ export const errors = {
   sessionNotFound: (message = 'Session not found') => new ApiError(404, 4041, message),
   notFound: (message: string) => new ApiError(404, 4042, message),
   conflict: (message: string) => new ApiError(409, 4090, message),
+  methodNotAllowed: (message: string) => new ApiError(405, 4050, message),
+  unsupportedMediaType: (message: string) => new ApiError(415, 4150, message),
   tooManyRequests: (message: string) => new ApiError(429, 4290, message),
 } as const;
 
@@ -43,9 +45,14 @@ export const ERROR_CATALOGUE = [
   { code: 4040, status: 404, meaning: 'No such route' },
   { code: 4041, status: 404, meaning: 'Session not found' },
   { code: 4042, status: 404, meaning: 'Bulk logout job not found' },
+  {
+    code: 4050,
+    status: 405,
+    meaning: 'Method not allowed (Allow says which): e.g. GET logout of other sessions',
+  },
   { code: 4090, status: 409, meaning: 'Already exists (username or email taken)' },
   { code: 4130, status: 413, meaning: 'Request body too large' },
-  { code: 4150, status: 415, meaning: 'Unsupported content type' },
+  { code: 4150, status: 415, meaning: 'Unsupported content type: /api/** bodies are JSON only' },
   {
     code: 4290,
     status: 429,

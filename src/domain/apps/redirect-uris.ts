@@ -7,6 +7,9 @@ const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:',
 /** Null when acceptable, else why not. Apps may use http(s) or a private-use scheme (RFC 8252 §7.1). */
 export function checkRedirectUri(value: string): string | null {
   if (value.length > 2048) return 'must be at most 2048 characters';
+  // URL parsers drop tabs and line breaks silently, so a registration that looks checked would
+  // hold them; headers built from it would then break (a 500, or header injection).
+  if (/\p{Cc}/u.test(value)) return 'must not contain control characters (CR, LF, TAB…)';
   let url: URL;
   try {
     url = new URL(value);

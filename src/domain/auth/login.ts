@@ -8,6 +8,7 @@ import type { App, AppSession, Session, User } from '../model.ts';
 import { verifyPassword } from '../passwords.ts';
 import type { SessionService } from '../sessions/sessions.ts';
 import type { TokenService } from '../tokens/tokens.ts';
+import { normalizeAccount } from '../users/username.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 
 export interface LoginInput {
@@ -87,7 +88,7 @@ export function createLoginService(deps: {
 
   /** The user whose account and password these are, or null (same time either way). */
   async function checkPassword(poolId: string, account: string, password: string): Promise<User | null> {
-    const user = await store.users.findByAccount(poolId, account);
+    const user = await store.users.findByAccount(poolId, normalizeAccount(account));
     const valid = await verifyPassword(user?.passwordHash ?? null, password);
     return user && valid ? user : null;
   }
@@ -161,7 +162,7 @@ export function createLoginService(deps: {
      * per account and per client address.
      */
     async withPasswordInPool(input: PoolLoginInput): Promise<PoolLoginResult> {
-      const user = await store.users.findByAccount(input.poolId, input.account);
+      const user = await store.users.findByAccount(input.poolId, normalizeAccount(input.account));
       // Failures count against the user however they are named (username or email); against
       // the name as typed when no such user exists, which then behaves exactly the same.
       const attempt = {

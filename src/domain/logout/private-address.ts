@@ -25,6 +25,7 @@ for (const [network, prefix] of [
   ['::1', 128], // loopback
   ['100::', 64], // discard
   ['fc00::', 7], // unique local
+  ['64:ff9b:1::', 48], // local-use IPv4/IPv6 translation (RFC 8215): only ever a private network
   ['fe80::', 10], // link-local
   ['fec0::', 10], // site-local (deprecated, still routed by some)
   ['ff00::', 8], // multicast
@@ -52,13 +53,15 @@ const v4 = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low >> 
 
 /**
  * An IPv4 address carried inside an IPv6 one, which would reach that IPv4 host: IPv4-mapped
- * (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002::/16).
+ * (::ffff:a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d, RFC 2765), IPv4-compatible (::a.b.c.d),
+ * NAT64 (64:ff9b::/96) and 6to4 (2002::/16).
  */
 function embeddedIPv4(address: string): string | null {
   const g = ipv6Groups(address);
   if (g.length !== 8) return null;
   const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
   if (zeros(0, 5) && (g[5] === 0xffff || g[5] === 0) && !(g[5] === 0 && g[6] === 0)) return v4(g[6]!, g[7]!);
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return v4(g[6]!, g[7]!);
   if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return v4(g[6]!, g[7]!);
   if (g[0] === 0x2002) return v4(g[1]!, g[2]!);
   return null;

@@ -1,6 +1,7 @@
 // User pools (tenants), their signing keys and their administrator tokens.
 import type { Bus } from '../../bus/bus.ts';
 import type { Store } from '../../store/store.ts';
+import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { Clock } from '../clock.ts';
 import { hashSecret, newId, newSecret, secretMatches } from '../ids.ts';
 import type { Pool } from '../model.ts';
@@ -15,6 +16,8 @@ export interface PoolServiceDeps {
   clock: Clock;
   /** How long a retired key keeps verifying: the longest token lifetime, ms. */
   keyRetentionMs: number;
+  /** Slows guessing of pool secrets. */
+  throttle?: LoginThrottle;
 }
 
 export function createPoolService(deps: PoolServiceDeps) {
@@ -48,12 +51,21 @@ export function createPoolService(deps: PoolServiceDeps) {
     get: (id: string) => store.pools.get(id),
     list: () => store.pools.list(),
 
-    /** CONTRACT §4 `userpools/accessToken`: pool id + secret → a pool administrator JWT. */
-    async issueAdminToken(poolId: string, secret: string) {
+    /**
+     * CONTRACT §4 `userpools/accessToken`: pool id + secret → a pool administrator JWT. Guesses
+     * are throttled per pool id and per client address (issue 10), and an unknown pool is
+     * answered as a wrong secret is, so that the route does not tell which pools exist.
+     */
+    async issueAdminToken(poolId: string, secret: string, ip: string | null = null) {
+      const attempt = { poolId: '', account: `pool:${poolId}`, ip };
+      const blocked = deps.throttle?.check(attempt);
+      if (blocked) return { ok: false as const, reason: 'throttled' as const, retryAt: blocked.retryAt };
       const pool = await store.pools.get(poolId);
-      if (!pool) return { ok: false as const, reason: 'pool_not_found' as const };
-      if (!secretMatches(secret, pool.secretHash))
-        return { ok: false as const, reason: 'bad_secret' as const };
+      if (!pool || !secretMatches(secret, pool.secretHash)) {
+        deps.throttle?.recordFailure(attempt);
+        return { ok: false as const, reason: 'bad_credentials' as const };
+      }
+      deps.throttle?.recordSuccess(attempt);
       return { ok: true as const, ...(await tokens.issueAdminToken(poolId)) };
     },
 

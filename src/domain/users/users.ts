@@ -4,6 +4,7 @@ import { newId } from '../ids.ts';
 import type { Actor, User } from '../model.ts';
 import { hashPassword } from '../passwords.ts';
 import type { SessionCore } from '../sessions/session-core.ts';
+import { normalizeAccount } from './username.ts';
 
 export interface UserInput {
   username?: string | null;
@@ -33,7 +34,7 @@ export function createUserService(deps: {
       const user: User = {
         id: newId(),
         poolId,
-        username: input.username ?? null,
+        username: input.username ? normalizeAccount(input.username) : null,
         // Emails are kept lower-case so that uniqueness and sign-in ignore case on every store.
         email: input.email ? input.email.toLowerCase() : null,
         name: input.name ?? null,

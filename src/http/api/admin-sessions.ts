@@ -12,7 +12,7 @@ import { AppSchema, EndSummarySchema, presentApp, presentUser, UserSchema } from
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 /** At most 1,000 ids a call: a bigger "everyone" is a bulk logout job. */
-const UserIds = Type.Object({ userIds: Type.Array(Id, { maxItems: 1000 }) });
+const UserIds = Type.Object({ userIds: Type.Array(Id, { maxItems: 1000 }) }, { additionalProperties: false });
 const AppParams = Type.Object({ appId: Id });
 const Paging = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),

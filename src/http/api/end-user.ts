@@ -11,11 +11,14 @@ import { errors } from '../errors.ts';
 import { presentSession, presentUser, SessionSchema, UserSchema } from '../presenters.ts';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../session-cookie.ts';
 
-const LoginBody = Type.Object({
-  account: Type.String({ minLength: 1, maxLength: 254, description: 'Username or email' }),
-  password: Type.String({ minLength: 1, maxLength: 256 }),
-  appId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-});
+const LoginBody = Type.Object(
+  {
+    account: Type.String({ minLength: 1, maxLength: 254, description: 'Username or email' }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+    appId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
 
 const LoginData = Type.Object({
   user: UserSchema,
@@ -134,8 +137,14 @@ export const endUserRoutes: RouteModule = (app, ctx) => {
     req: FastifyRequest<{ Querystring: { scope?: LogoutScope } }>,
     reply: FastifyReply,
   ) => {
-    const principal = await requireUser(services, req);
     const scope = req.query.scope ?? 'local';
+    // A GET can be a cross-site link or image, and the Lax session cookie goes with it: GET may
+    // end this browser's session (its documented use, Authing's), never the user's others.
+    if (req.method === 'GET' && scope !== 'local') {
+      reply.header('allow', 'POST');
+      throw errors.methodNotAllowed(`scope=${scope} logs other sessions out: use POST`);
+    }
+    const principal = await requireUser(services, req);
     const { user, summary } = await signOut(ctx, reply, principal, scope);
     if (!user) throw errors.notLoggedIn();
     return ok(

@@ -1,12 +1,16 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteModule } from '../context.ts';
 import { Envelope, ok } from '../envelope.ts';
 import { errors } from '../errors.ts';
 
-const Credentials = Type.Object({
+const credentials = {
   userPoolId: Type.String({ minLength: 1, maxLength: 64 }),
   secret: Type.String({ minLength: 1, maxLength: 256 }),
-});
+};
+// The query of Authing's GET may carry more (its SDKs add parameters); a body says only this.
+const Credentials = Type.Object(credentials);
+const CredentialsBody = Type.Object(credentials, { additionalProperties: false });
 
 const Token = Envelope(
   Type.Object({
@@ -18,11 +22,15 @@ const Token = Envelope(
 
 /** CONTRACT §4: a pool administrator token from the pool id and secret (GET as Authing does, or POST). */
 export const managementTokenRoutes: RouteModule = (app, { services }) => {
-  async function issue(userPoolId: string, secret: string) {
-    const result = await services.pools.issueAdminToken(userPoolId, secret);
+  async function issue(req: FastifyRequest, reply: FastifyReply, userPoolId: string, secret: string) {
+    const result = await services.pools.issueAdminToken(userPoolId, secret, req.ip);
     if (!result.ok) {
-      if (result.reason === 'pool_not_found') throw errors.poolNotFound();
-      throw errors.noPermission('Wrong user pool secret');
+      if (result.reason === 'throttled') {
+        const seconds = Math.max(1, Math.ceil((result.retryAt - services.clock.now()) / 1000));
+        reply.header('retry-after', String(seconds));
+        throw errors.tooManyRequests(`Too many wrong secrets: try again in ${seconds} seconds`);
+      }
+      throw errors.noPermission('Wrong user pool id or secret');
     }
     return ok({ accessToken: result.accessToken, exp: result.exp, iat: result.iat });
   }
@@ -31,10 +39,12 @@ export const managementTokenRoutes: RouteModule = (app, { services }) => {
     summary: 'Get a pool administrator token',
     response: { 200: Token },
   };
-  app.get('/api/v2/userpools/accessToken', { schema: { ...schema, querystring: Credentials } }, (req) =>
-    issue(req.query.userPoolId, req.query.secret),
+  app.get(
+    '/api/v2/userpools/accessToken',
+    { schema: { ...schema, querystring: Credentials } },
+    (req, reply) => issue(req, reply, req.query.userPoolId, req.query.secret),
   );
-  app.post('/api/v2/userpools/accessToken', { schema: { ...schema, body: Credentials } }, (req) =>
-    issue(req.body.userPoolId, req.body.secret),
+  app.post('/api/v2/userpools/accessToken', { schema: { ...schema, body: CredentialsBody } }, (req, reply) =>
+    issue(req, reply, req.body.userPoolId, req.body.secret),
   );
 };

@@ -1,5 +1,6 @@
 // Management of a pool's users and their sessions (CONTRACT §4).
 import { Type } from 'typebox';
+import { usernameProblem } from '../../domain/users/username.ts';
 import { requireAdmin } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { Envelope, ok } from '../envelope.ts';
@@ -28,6 +29,8 @@ export const userRoutes: RouteModule = (app, { services }) => {
       const { poolId } = requireAdmin(services, req);
       if (!req.body.username && !req.body.email)
         throw errors.invalid('body/username or body/email is required');
+      const problem = req.body.username === undefined ? null : usernameProblem(req.body.username);
+      if (problem) throw errors.invalid(`body/username ${problem}`);
       const created = await services.users.create(poolId, req.body);
       if (!created.ok) throw errors.conflict(`body/${created.conflict} is already taken in this user pool`);
       return ok(presentUser(created.user));

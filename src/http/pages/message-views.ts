@@ -66,3 +66,11 @@ export const errorPage = () =>
     body: html`<p class="lead">Signoff could not complete this request. It has been logged; please try again.</p>`,
     action: { href: '/u', label: 'Back to your account' },
   });
+
+export const badUrlPage = () =>
+  messagePage({
+    title: 'This address is not valid',
+    tone: 'warning',
+    body: html`<p class="lead">The link is malformed (it cannot be decoded), so Signoff did nothing with it.</p>`,
+    action: { href: '/u', label: 'Go to your account' },
+  });
