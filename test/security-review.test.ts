@@ -1,8 +1,17 @@
 // Issue 10 part 1: the findings of a security review, each as the attack that got somewhere
 // before its fix, in process (app.inject) against a real store.
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPrivateAddress } from '../src/domain/logout/private-address.ts';
-import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
+import { csrfOf, pageClient } from './helpers/page-client.ts';
+import {
+  accepted,
+  createAppAndUser,
+  getMe,
+  login,
+  startTestServer,
+  type TestServer,
+} from './helpers/server.ts';
 
 describe('security review (issue 10)', () => {
   let server: TestServer;
@@ -197,5 +206,85 @@ describe('security review (issue 10)', () => {
       payload: { account: user.username, password: user.password, remember: true },
     });
     expect(loginExtra.statusCode).toBe(400);
+  });
+
+  it('8. only an ID token is an id_token_hint; an expired one names the client but does not skip the confirmation', async () => {
+    const end = (query: Record<string, string>, cookie: string) =>
+      server.app.inject({
+        method: 'GET',
+        url: `/oidc/session/end?${new URLSearchParams(query)}`,
+        headers: { cookie },
+      });
+    // An access token of the API is no hint: refused, and the session goes on.
+    const signedIn = await login(server, app.id, user.username, user.password);
+    const asHint = await end({ id_token_hint: signedIn.token }, signedIn.cookie);
+    expect(asHint.statusCode).toBe(400);
+    expect(asHint.body).toContain('not an ID token');
+    expect((await getMe(server, signedIn.token)).statusCode).toBe(200);
+
+    // An expired ID token (signed by the pool, as the provider signs them): asked first.
+    const key = server.services.keys.signingKey(server.pool.id)!;
+    const sid = (
+      server.services.tokens.verifyAccessToken(signedIn.token) as { claims: { sessionId: string } }
+    ).claims.sessionId;
+    const expired = await new SignJWT({ sid })
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
+      .setIssuer(server.services.issuerOf(server.pool.id))
+      .setSubject(user.id)
+      .setAudience(app.id)
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+      .sign(key.privateKey);
+    const asked = await end({ id_token_hint: expired }, signedIn.cookie);
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('Sign out?');
+    expect(asked.body).toContain('App asks to sign you out');
+    expect((await getMe(server, signedIn.token)).statusCode).toBe(200);
+  });
+
+  it('11. a logout redirect is followed only for an app of the pool whose session ends (or, without one, of the default pool)', async () => {
+    const other = await server.services.pools.create({ name: 'Q' });
+    if (!other.ok) throw new Error('pool Q');
+    const q = accepted(
+      await server.services.apps.create(other.pool.id, {
+        name: 'Q app',
+        logoutRedirectUris: ['https://q.example/bye'],
+      }),
+    );
+    for (const url of [
+      `/login/profile/logout?app_id=${q.app.id}&redirect_uri=${encodeURIComponent('https://q.example/bye')}`,
+      `/v1/logout?clientId=${q.app.id}&postLogoutRedirectUri=${encodeURIComponent('https://q.example/bye')}`,
+    ]) {
+      const signedIn = await login(server, app.id, user.username, user.password);
+      const res = await server.app.inject({ method: 'GET', url, headers: { cookie: signedIn.cookie } });
+      expect(res.headers.location, url).toBeUndefined();
+      expect(res.statusCode, url).toBe(400);
+      expect((await getMe(server, signedIn.token)).statusCode, url).toBe(401); // the logout still happened
+      // No session at all: pool Q's addresses are not followed either.
+      const anonymous = await server.app.inject({ method: 'GET', url });
+      expect(anonymous.headers.location, `${url} without a session`).toBeUndefined();
+    }
+  });
+
+  it('13. a CSRF token is bound to its session: another browser’s pair is refused', async () => {
+    const signIn = async () => {
+      const browser = pageClient(server);
+      const res = await browser.submit('/login', '/login', {
+        account: user.username,
+        password: user.password,
+      });
+      expect(res.statusCode).toBe(303);
+      return browser;
+    };
+    const victim = await signIn();
+    const attacker = await signIn();
+    const attackerToken = csrfOf((await attacker.get('/u')).body);
+    // The attacker's own pair, planted into the victim's browser (a sibling domain can set it).
+    victim.setCookie('signoff_csrf', attacker.cookie('signoff_csrf')!);
+    const forged = await victim.post('/u/logout', { csrf: attackerToken });
+    expect(forged.statusCode).toBe(403);
+    expect((await victim.get('/u')).statusCode).toBe(200); // still signed in
+    // The victim's own form still works.
+    expect((await victim.submit('/u', '/u/logout', {})).statusCode).toBe(303);
   });
 });

@@ -4,6 +4,8 @@ import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const SESSION_COOKIE = 'signoff_session';
+/** The console's own sign-in (an administrator's, never an end user's). */
+export const CONSOLE_COOKIE = 'signoff_console';
 
 export interface CookieSettings {
   secure: boolean;

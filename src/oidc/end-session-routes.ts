@@ -4,7 +4,8 @@
 // the audit trail all end together, and apps are told by the outbox.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import { verifyJWT } from '../domain/tokens/jwt.ts';
+import { type JWTHeader, type JWTPayload, verifyJWT } from '../domain/tokens/jwt.ts';
+import { ADMIN_AUDIENCE } from '../domain/tokens/tokens.ts';
 import type { App, HttpContext } from '../http/context.ts';
 import { expireBrowserCookies } from '../http/pages/browser-cookies.ts';
 import { CSRF_FIELD, type Csrf } from '../http/pages/csrf.ts';
@@ -24,6 +25,21 @@ const EndSessionParams = Type.Object({
   csrf: Type.Optional(Type.String({ maxLength: 128 })),
 });
 type EndSessionInput = Static<typeof EndSessionParams>;
+
+/**
+ * Whether a token Signoff signed is an ID token: every other token it signs says what it is in
+ * `typ` (at+jwt, logout+jwt, secevent+jwt) or in its audience (the management API), and ID
+ * tokens carry no scope or events (OIDC Core §2; RFC 9068 §2.1; Back-Channel Logout 1.0 §2.4).
+ */
+function isIdToken(header: JWTHeader, payload: JWTPayload): boolean {
+  if (header.typ !== undefined && header.typ.toUpperCase() !== 'JWT') return false;
+  return (
+    payload.aud !== ADMIN_AUDIENCE &&
+    payload.scope === undefined &&
+    payload.events === undefined &&
+    payload.client_id === undefined
+  );
+}
 
 const invalid = (reply: FastifyReply, why: string) =>
   sendPage(reply, oidcProblemPage('This sign-out request is not valid', why), { status: 400 });
@@ -50,8 +66,10 @@ export function endSessionRoutes(app: App, ctx: HttpContext, issuers: Issuers, c
     const { poolId } = issuer;
     let clientId = input.client_id;
     let hinted: { sub: string; sid: string | null } | null = null;
+    // An expired hint still names the client and the user (RP-Initiated Logout 1.0 §2 allows
+    // it), but it is no proof that the app asks now: the user confirms.
+    let hintExpired = false;
     if (input.id_token_hint) {
-      // The hint may have expired (RP-Initiated Logout 1.0 §2): signature and issuer count.
       const checked = verifyJWT(input.id_token_hint, services.keys, 0);
       const aud = checked.ok ? checked.payload.aud : undefined;
       const audience = Array.isArray(aud) ? aud[0] : aud;
@@ -63,12 +81,16 @@ export function endSessionRoutes(app: App, ctx: HttpContext, issuers: Issuers, c
       ) {
         return invalid(reply, 'The application sent an ID token Signoff did not issue.');
       }
+      if (!isIdToken(checked.header, checked.payload)) {
+        return invalid(reply, 'The id_token_hint is not an ID token (an access or other token is no hint).');
+      }
       if (clientId && clientId !== audience) return invalid(reply, 'client_id does not match the ID token.');
       clientId = audience;
       hinted = {
         sub: checked.payload.sub,
         sid: typeof checked.payload.sid === 'string' ? checked.payload.sid : null,
       };
+      hintExpired = (checked.payload.exp ?? 0) <= Math.floor(services.clock.now() / 1000);
     }
     const app = clientId ? await services.apps.get(poolId, clientId) : null;
     if (clientId && !app) {
@@ -87,8 +109,9 @@ export function endSessionRoutes(app: App, ctx: HttpContext, issuers: Issuers, c
     const redirect = unregistered ? undefined : input.post_logout_redirect_uri;
     const status = unregistered ? 400 : 200;
 
-    // Without an ID token hint the OP must ask the user (RP-Initiated Logout 1.0 §2).
-    if (!hinted && !confirmed) {
+    // Without an ID token hint (or with an expired one) the OP must ask the user (RP-Initiated
+    // Logout 1.0 §2).
+    if ((!hinted || hintExpired) && !confirmed) {
       const fields: Record<string, string> = {};
       for (const [k, v] of Object.entries(input)) {
         if (k === CSRF_FIELD || (unregistered && k === 'post_logout_redirect_uri') || typeof v !== 'string')

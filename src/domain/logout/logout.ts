@@ -85,16 +85,17 @@ export function createLogoutService(deps: { core: SessionCore; sessions: Session
       const outcome = { ended, app, unknownApp: input.appId !== null && app === null };
       const uri = input.redirectUri;
       if (uri === null) return { ...outcome, redirect: { kind: 'none' } };
+      // Only the addresses of the pool whose session ends (issue 10): another tenant's apps
+      // are no redirect for this browser. Without a session, the pool the hosted pages serve by
+      // default: a logged-out visitor has no pool of their own, and a link naming another
+      // pool's app must not turn Signoff into that tenant's redirector.
+      const poolId = input.session?.poolId ?? input.fallbackPoolId;
       if (input.appId !== null) {
-        return {
-          ...outcome,
-          redirect:
-            app && isRegisteredLogoutRedirect(app, uri) ? { kind: 'follow', uri } : { kind: 'refused' },
-        };
+        const follow = app !== null && app.poolId === poolId && isRegisteredLogoutRedirect(app, uri);
+        return { ...outcome, redirect: follow ? { kind: 'follow', uri } : { kind: 'refused' } };
       }
       // No app named: any app of the pool may have registered it (Authing's hosted logout sits
       // on the app's own domain, so the pool is what is known here).
-      const poolId = input.session?.poolId ?? input.fallbackPoolId;
       const apps = poolId ? await store.apps.list(poolId) : [];
       return {
         ...outcome,

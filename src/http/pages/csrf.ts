@@ -1,7 +1,11 @@
 // CSRF protection for every form on the hosted pages: a random per-browser cookie
 // (signoff_csrf: HttpOnly, SameSite=Lax, Secure on https) and a hidden field holding an HMAC
-// of it. Another site can make a browser post a form here, but it can neither read the cookie
-// nor compute the HMAC, and a cookie planted from a sibling domain comes without a valid MAC.
+// of it and of the browser's sessions (its Signoff session cookie and console cookie, when it
+// has them). Another site can make a browser post a form here, but it can neither read the
+// cookies nor compute the HMAC. A pair of cookie and token obtained in another browser and
+// planted into this one (a sibling domain can set cookies) is bound to that other browser's
+// sessions, so it fails here (issue 10); signing in or out changes the binding, and a form
+// rendered before is refused as expired.
 //
 // The MAC key is derived (HKDF, with its own label) from the default pool's signing keys:
 // every node already shares them through the store and reloads them on rotation, so a form
@@ -11,7 +15,7 @@ import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../domain/services.ts';
 import type { LoadedKey } from '../../domain/tokens/key-ring.ts';
-import type { CookieSettings } from '../session-cookie.ts';
+import { CONSOLE_COOKIE, type CookieSettings, SESSION_COOKIE } from '../session-cookie.ts';
 
 export const CSRF_COOKIE = 'signoff_csrf';
 export const CSRF_FIELD = 'csrf';
@@ -55,7 +59,11 @@ export function createCsrf(
     return active ? [active, ...others] : others;
   }
 
-  const mac = (key: LoadedKey, cookie: string) => createHmac('sha256', macKey(key)).update(cookie).digest();
+  /** What a token is bound to: the CSRF cookie and the sessions the browser holds. */
+  const bound = (request: FastifyRequest, cookie: string) =>
+    [cookie, request.cookies[SESSION_COOKIE] ?? '', request.cookies[CONSOLE_COOKIE] ?? ''].join('\u0000');
+
+  const mac = (key: LoadedKey, input: string) => createHmac('sha256', macKey(key)).update(input).digest();
 
   const cookieOf = (request: FastifyRequest) => {
     const value = request.cookies[CSRF_COOKIE];
@@ -76,7 +84,7 @@ export function createCsrf(
       }
       const [key] = keysOfDefaultPool();
       if (!key) throw new Error('no signing key for the default pool: CSRF tokens cannot be made');
-      return mac(key, cookie).toString('base64url');
+      return mac(key, bound(request, cookie)).toString('base64url');
     },
 
     verify(request, submitted) {
@@ -85,7 +93,7 @@ export function createCsrf(
       const given = Buffer.from(submitted, 'base64url');
       let ok = false;
       for (const key of keysOfDefaultPool()) {
-        const expected = mac(key, cookie);
+        const expected = mac(key, bound(request, cookie));
         // Constant time per key; every key is tried, so the time says nothing about which matched.
         if (given.length === expected.length && timingSafeEqual(given, expected)) ok = true;
       }

@@ -5,13 +5,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor, Admin, App, Pool } from '../../../domain/model.ts';
 import type { HttpContext } from '../../context.ts';
+import { CONSOLE_COOKIE } from '../../session-cookie.ts';
 import { CSRF_FIELD, type Csrf } from '../csrf.ts';
 import type { Markup } from '../html.ts';
 import { redirectTo, sendPage } from '../page-reply.ts';
 import { single } from '../params.ts';
 import { type ConsoleFrame, type ConsoleSection, consoleMessagePage, poolPath } from './console-layout.ts';
 
-export const CONSOLE_COOKIE = 'signoff_console';
+export { CONSOLE_COOKIE };
 export const LOGIN_PATH = '/console/login';
 /** At most this many users in one Force logout selected (the API's kick has the same cap). */
 export const MAX_SELECTED = 1000;
