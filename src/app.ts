@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyReply } from 'fastify';
+import type { TrustProxy } from './config.ts';
 import type { Services } from './domain/services.ts';
 import { adminSessionRoutes } from './http/api/admin-sessions.ts';
 import { applicationRoutes } from './http/api/applications.ts';
@@ -34,12 +35,20 @@ import { mountIssuers } from './oidc/mount.ts';
 export interface AppOptions {
   services: Services;
   logger?: FastifyBaseLogger | false;
-  /** Trust X-Forwarded-* from a reverse proxy (for the client IP). */
-  trustProxy?: boolean;
+  /** SIGNOFF_TRUST_PROXY: which X-Forwarded-For hops tell the client address. */
+  trustProxy?: TrustProxy;
 }
 
 // ajv-formats is CommonJS with a default export that TypeScript's NodeNext view types as the module.
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
+
+/**
+ * Fastify's own hop count trusts nothing (it cannot tell who the nearest peer is), so the hop
+ * count is a trust function: the first `hops` addresses — the socket's, then X-Forwarded-For
+ * from the right — are proxies, and the client is the one they saw.
+ */
+const trustProxyOf = (trust: TrustProxy) =>
+  typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
 
 /** The JSON API: Signoff's own and the Kontenbase-shaped routes. */
 const isApiPath = (url: string) => url.startsWith('/api/') || url.startsWith('/query/api/');
@@ -52,7 +61,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustProxyOf(options.trustProxy ?? false),
     // A URL that cannot be decoded (`/api/v2/applications/%`) fails before routing: answered in
     // the shape of where it was going — the API envelope with a numeric code, or a page.
     frameworkErrors: (error, request, reply) => {

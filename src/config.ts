@@ -1,5 +1,6 @@
 // Environment → typed configuration, validated once at boot (CONTRACT §1).
 // Every failure names the variable, so a typo in a unit file is found at the first start.
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 export interface Config {
@@ -24,8 +25,11 @@ export interface Config {
   /** A session ends this long after sign-in whatever its activity, seconds. */
   sessionAbsoluteTTL: number;
   logLevel: string;
-  /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run). */
-  trustProxy: boolean;
+  /**
+   * Which hops of X-Forwarded-For to believe for the client address: false (none), a number of
+   * proxies in front of Signoff, or the proxies' addresses and CIDR ranges.
+   */
+  trustProxy: TrustProxy;
   /** A back-channel logout delivery is marked failed once it has been retried this long, seconds. */
   backchannelGiveUpAfter: number;
   /** Deliver back-channel logouts to loopback, private and link-local addresses too. */
@@ -33,6 +37,8 @@ export interface Config {
   /** A Security Event Token waiting for a poll is dropped once this old, seconds. */
   ssfRetention: number;
 }
+
+export type TrustProxy = false | number | string[];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -70,6 +76,47 @@ function url(env: Env, name: string, schemes: string[]): string | undefined {
     );
   }
   return raw;
+}
+
+/**
+ * SIGNOFF_TRUST_PROXY (issue 10): `true` would take the first X-Forwarded-For entry, which the
+ * client writes itself, so it is refused; what the nearest proxies saw is what counts — so many
+ * hops (Fastify's trustProxy as a number), or the proxies' own addresses.
+ */
+function trustProxy(env: Env): TrustProxy {
+  const name = 'SIGNOFF_TRUST_PROXY';
+  const raw = read(env, name);
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') {
+    throw new ConfigError(
+      `${name}=true would trust the X-Forwarded-For a client writes itself: set the number of proxies in front of Signoff (1 for one reverse proxy) or their addresses (10.0.0.1,10.0.0.0/8)`,
+    );
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > 10)
+      throw new ConfigError(`${name} must be 1 to 10 proxies, or their addresses, got "${raw}"`);
+    return hops;
+  }
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const bits = prefix === undefined ? null : Number(prefix);
+    if (
+      family === 0 ||
+      extra !== undefined ||
+      (bits !== null && (!/^\d+$/.test(prefix!) || bits > (family === 4 ? 32 : 128)))
+    ) {
+      throw new ConfigError(
+        `${name} must be a number of proxies or a comma list of addresses and CIDRs, got "${entry}"`,
+      );
+    }
+  }
+  return entries;
 }
 
 function flag(env: Env, name: string, fallback: boolean): boolean {
@@ -126,7 +173,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     sessionIdleTTL,
     sessionAbsoluteTTL,
     logLevel,
-    trustProxy: flag(env, 'SIGNOFF_TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     backchannelGiveUpAfter: integer(env, 'SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER', 86400, 60, 30 * 86400),
     backchannelAllowPrivate: flag(env, 'SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE', false),
     ssfRetention: integer(env, 'SIGNOFF_SSF_RETENTION', 7 * 86400, 60, 365 * 86400),

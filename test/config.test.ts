@@ -37,6 +37,9 @@ describe('configuration', () => {
     [{ SIGNOFF_ADMIN_PASSWORD: 'short' }, 'SIGNOFF_ADMIN_PASSWORD'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ SIGNOFF_TRUST_PROXY: 'yes' }, 'SIGNOFF_TRUST_PROXY'],
+    [{ SIGNOFF_TRUST_PROXY: 'true' }, 'SIGNOFF_TRUST_PROXY'],
+    [{ SIGNOFF_TRUST_PROXY: '0' }, 'SIGNOFF_TRUST_PROXY'],
+    [{ SIGNOFF_TRUST_PROXY: '10.0.0.0/33' }, 'SIGNOFF_TRUST_PROXY'],
     [{ SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER: '1d' }, 'SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER'],
     [{ SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER: '59' }, 'SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER'],
     [{ SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE: '1' }, 'SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE'],
@@ -44,5 +47,19 @@ describe('configuration', () => {
   ])('refuses %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it('SIGNOFF_TRUST_PROXY takes a number of proxies or their addresses, and refuses true saying what to write', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ SIGNOFF_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ SIGNOFF_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ SIGNOFF_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1' }).trustProxy).toEqual([
+      '10.0.0.1',
+      '192.168.0.0/16',
+      '::1',
+    ]);
+    expect(() => loadConfig({ SIGNOFF_TRUST_PROXY: 'true' })).toThrow(
+      /would trust the X-Forwarded-For a client writes itself: set the number of proxies in front of Signoff \(1 for one reverse proxy\) or their addresses/,
+    );
   });
 });

@@ -287,4 +287,28 @@ describe('security review (issue 10)', () => {
     // The victim's own form still works.
     expect((await victim.submit('/u', '/u/logout', {})).statusCode).toBe(303);
   });
+
+  it('4. behind one proxy (SIGNOFF_TRUST_PROXY=1) the client cannot choose its address', async () => {
+    const proxied = await startTestServer({ trustProxy: 1 });
+    try {
+      const made = await createAppAndUser(proxied, { name: 'P' });
+      const res = await proxied.app.inject({
+        method: 'POST',
+        url: '/api/v2/login/account',
+        remoteAddress: '10.0.0.2', // the proxy
+        headers: { 'x-authing-app-id': made.app.id, 'x-forwarded-for': '6.6.6.6, 203.0.113.7' },
+        payload: { account: made.user.username, password: made.user.password },
+      });
+      expect(res.statusCode).toBe(200);
+      const sessions = await proxied.app.inject({
+        method: 'GET',
+        url: '/api/v2/users/me/sessions',
+        headers: { authorization: `Bearer ${res.json().data.token}` },
+      });
+      // What the nearest proxy saw, not what the client wrote first.
+      expect(sessions.json().data[0].ip).toBe('203.0.113.7');
+    } finally {
+      await proxied.close();
+    }
+  });
 });

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { buildApp } from '../../src/app.ts';
 import type { Bus } from '../../src/bus/bus.ts';
 import { createMemoryBus } from '../../src/bus/memory-bus.ts';
+import type { TrustProxy } from '../../src/config.ts';
 import { bootstrap } from '../../src/domain/bootstrap.ts';
 import { type Clock, systemClock } from '../../src/domain/clock.ts';
 import { createServices, type DomainSettings, type Services } from '../../src/domain/services.ts';
@@ -105,6 +106,8 @@ export async function startTestServer(
     clock?: Clock;
     bus?: Bus;
     settings?: Partial<typeof TEST_SETTINGS> & Pick<DomainSettings, 'loginThrottle'>;
+    /** SIGNOFF_TRUST_PROXY as parsed: proxies in front of the server. */
+    trustProxy?: TrustProxy;
   } = {},
 ): Promise<TestServer> {
   const { store, location, cleanup } = await openTestStore(options);
@@ -134,7 +137,10 @@ export async function startTestServer(
       adminPassword: 'admin-password-123',
     },
   });
-  const app = await buildApp({ services });
+  const app = await buildApp({
+    services,
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+  });
   let url = '';
   if (options.listen) {
     try {
