@@ -26,11 +26,11 @@ const ms = Number(values.ms);
 const clock = createManualClock(Date.now());
 const keys = createKeyRing();
 keys.replace([await generateSigningKey('pool', clock.now())]);
-const index = createRevocationIndex(3600_000);
+const index = createRevocationIndex();
 // A realistic index: many ended sessions, none of them this token's.
 index.add(
   Array.from({ length: revoked }, (_, i) => `ended-session-${i}`),
-  clock.now(),
+  clock.now() + 3600_000,
 );
 const settings = {
   keys,

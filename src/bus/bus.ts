@@ -14,6 +14,8 @@ export interface SessionEndedEvent {
   actor: Actor;
   /** Ids to add to the revocation index: session ids, or app-session ids for app-scoped ends. */
   revoked: string[];
+  /** Until when they must stay revoked (ms); absent from nodes of an older version. */
+  holdsUntil?: number;
   sessions: number;
   appSessions: number;
   apps: string[];

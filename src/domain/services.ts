@@ -61,7 +61,7 @@ export async function createServices(deps: ServiceDeps) {
   // a retired key must verify as long as any token it signed (access or admin) may be.
   const retentionMs = settings.accessTokenTTL * 1000;
   const keyRetentionMs = Math.max(settings.accessTokenTTL, settings.adminTokenTTL) * 1000;
-  const index = createRevocationIndex(retentionMs);
+  const index = createRevocationIndex();
   const keys = createKeyRing();
 
   // The default pool (the first, created at bootstrap) is the OIDC issuer $PUBLIC_URL/oidc
@@ -220,7 +220,6 @@ export async function createServices(deps: ServiceDeps) {
     issuerOf,
     allowPrivate: settings.backchannelAllowPrivate,
     queued: setsQueued,
-    tokenLifetimeMs: retentionMs,
   });
   const setPoller = createSetPoller({ store, clock, bus, signSet });
   const ssfRetentionMs = (settings.ssfRetention ?? 7 * 86400) * 1000;

@@ -107,6 +107,8 @@ export function createAccessTokenTranslation(services: Services, poolId: string)
       ...(at.scope ? { scope: at.scope } : {}),
       exp: at.exp ?? (at.iat ?? Math.floor(services.clock.now() / 1000)) + (at.expiration ?? 0),
     });
+    // Before the token is handed out: a logout must revoke the session for as long as it lives.
+    await store.sessions.recordToken(poolId, link.sessionId, issued.expiresAt);
     body.access_token = issued.token;
     // The JWT may end sooner than the handle (the session's absolute expiry): say when.
     body.expires_in = Math.max(0, Math.round((issued.expiresAt - services.clock.now()) / 1000));

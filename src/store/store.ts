@@ -39,6 +39,13 @@ export interface EndMeta {
   recordId: string;
 }
 
+export interface Revocation {
+  id: string;
+  endedAt: number;
+  /** Until when a token may carry the id (ms): the revocation is kept that long. */
+  holdsUntil: number;
+}
+
 export interface EndOutcome {
   /**
    * What every node adds to its revocation index: the ids of the sessions ended whole, or of
@@ -55,6 +62,8 @@ export interface EndOutcome {
   events: number;
   /** The audit record, or null when nothing was live (nothing is written then). */
   record: SessionEndRecord | null;
+  /** Until when the revocations must hold: the latest expiry of a token of the ended sessions. */
+  holdsUntil: number;
 }
 
 export interface ConsoleSession {
@@ -225,8 +234,15 @@ export interface Store {
      * app has a back-channel URI, and writes the audit record with the revoked ids.
      */
     end(selector: EndSelector, meta: EndMeta): Promise<EndOutcome>;
-    /** Ids revoked by ends recorded at or after `since`: what the revocation index holds. */
-    listEndedSince(since: number): Promise<{ id: string; endedAt: number }[]>;
+    /** Records that an access token expiring at `exp` (ms) was issued on a session. */
+    recordToken(poolId: string, sessionId: string, exp: number): Promise<void>;
+    /**
+     * Ids revoked by ends recorded at or after `since` (the store poll), with until when each
+     * must hold: the latest expiry of a token issued on the sessions it ended.
+     */
+    listEndedSince(since: number): Promise<Revocation[]>;
+    /** Ids whose revocation still holds at `now`, whenever it was recorded (what a node loads at boot). */
+    listHolding(now: number): Promise<Revocation[]>;
     /** Users with a live session in an app, most recently active first. */
     listActiveUsersOfApp(
       poolId: string,
@@ -361,12 +377,14 @@ export interface Store {
     stats(poolId: string, appId: string): Promise<StreamStats[]>;
     /**
      * The app's sessions whose tokens a restarted verifier must refuse: those that ended in the
-     * app (or whole) at or after `since`, with when (ms), latest end per session.
+     * app (or whole) at or after `since` and on which a token was issued that is still valid at
+     * `now`, with when they ended (ms), the latest end per session.
      */
     endedSessionsOfApp(
       poolId: string,
       appId: string,
       since: number,
+      now: number,
     ): Promise<{ sessionId: string; at: number }[]>;
     /** Drops SETs still waiting for a poll that were queued before `before`. Returns how many. */
     purgeUnpolled(before: number): Promise<number>;

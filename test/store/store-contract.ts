@@ -347,10 +347,12 @@ export function defineStoreContract(
         deliveries: 0,
         events: 0,
         record: null,
+        holdsUntil: 0,
       });
 
+      // No token was issued on it: the revocation holds from the end itself.
       const revoked = await store.sessions.listEndedSince(T0 + 100);
-      expect(revoked).toContainEqual({ id: s.id, endedAt: T0 + 100 });
+      expect(revoked).toContainEqual({ id: s.id, endedAt: T0 + 100, holdsUntil: T0 + 100 });
       expect((await store.sessions.listEndedSince(T0 + 101)).map((r) => r.id)).not.toContain(s.id);
     });
 
@@ -384,6 +386,28 @@ export function defineStoreContract(
       );
       expect(foreignSid.record).toBeNull();
       expect((await store.sessions.get(P, keep.session.id))?.endedAt).toBeNull();
+    });
+
+    it('end: the revocation holds until the last token issued on the sessions expires', async () => {
+      const a = app(P);
+      await store.apps.create(a);
+      const u = user(P);
+      await store.users.create(u);
+      const { session: s } = await session(P, u.id, [a.id]);
+      await store.sessions.recordToken(P, s.id, T0 + 3_600_000);
+      await store.sessions.recordToken(P, s.id, T0 + 1_000); // an earlier expiry never shortens it
+      await store.sessions.recordToken(Q, s.id, T0 + 9_000_000); // another pool's write changes nothing
+      const outcome = await store.sessions.end(
+        { scope: 'sessions', poolId: P, sessionIds: [s.id] },
+        meta(T0 + 10),
+      );
+      expect(outcome.holdsUntil).toBe(T0 + 3_600_000);
+      expect(await store.sessions.listHolding(T0 + 3_599_999)).toContainEqual({
+        id: s.id,
+        endedAt: T0 + 10,
+        holdsUntil: T0 + 3_600_000,
+      });
+      expect((await store.sessions.listHolding(T0 + 3_600_000)).map((r) => r.id)).not.toContain(s.id);
     });
 
     it('end(app-users / app-sessions): only that app’s part of the sessions ends', async () => {

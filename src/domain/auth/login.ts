@@ -76,7 +76,7 @@ export function createLoginService(deps: {
   }
 
   async function issue(app: App, session: Session, appSession: AppSession) {
-    return tokens.issueAccessToken({
+    const issued = await tokens.issueAccessToken({
       poolId: app.poolId,
       userId: session.userId,
       appId: app.id,
@@ -84,6 +84,9 @@ export function createLoginService(deps: {
       appSessionId: appSession.id,
       notAfter: session.expiresAt,
     });
+    // Before the token is handed out: a logout must revoke the session for as long as it lives.
+    await store.sessions.recordToken(app.poolId, session.id, issued.expiresAt);
+    return issued;
   }
 
   /** The user whose account and password these are, or null (same time either way). */

@@ -45,8 +45,8 @@ export function createSessionCore(deps: SessionCoreDeps): SessionCore {
 
       // Whole sessions are revoked by session id; an app-scoped end by app-session id, so the
       // user's tokens for the other apps of the same session keep working.
-      const { revoked } = outcome;
-      index.add(revoked, at);
+      const { revoked, holdsUntil } = outcome;
+      index.add(revoked, holdsUntil);
 
       const event: SessionEndedEvent = {
         type: 'session.ended',
@@ -56,6 +56,7 @@ export function createSessionCore(deps: SessionCoreDeps): SessionCore {
         reason,
         actor,
         revoked,
+        holdsUntil,
         sessions: record.sessions,
         appSessions: record.appSessions,
         apps: record.apps,

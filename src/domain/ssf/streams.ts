@@ -63,9 +63,10 @@ export interface StreamServiceDeps {
   allowPrivate: boolean;
   /** Wakes the notice worker and pollers: a SET was queued outside a session end. */
   queued(poolId: string, appIds: string[]): void;
-  /** How long an access token may be presented after it was issued, ms. */
-  tokenLifetimeMs: number;
 }
+
+/** SIGNOFF_ACCESS_TOKEN_TTL's maximum (src/config.ts): no token lives longer. */
+const MAX_TOKEN_LIFETIME_MS = 30 * 86400 * 1000;
 
 export function createStreamService(deps: StreamServiceDeps) {
   const { store, clock } = deps;
@@ -293,12 +294,14 @@ export function createStreamService(deps: StreamServiceDeps) {
     },
 
     /**
-     * The app's sessions that ended while an access token of theirs may still be presented
-     * (within a token lifetime), with when, in seconds: what a verifier starting up must refuse.
+     * The app's sessions that ended while an access token issued on them is still valid, with
+     * when, in seconds: what a verifier starting up must refuse. Looked for among the ends of
+     * the longest lifetime a token may have (30 days), whatever the lifetime is now.
      */
     async revocations(receiver: Receiver) {
-      const since = clock.now() - deps.tokenLifetimeMs;
-      const ended = await store.ssf.endedSessionsOfApp(receiver.poolId, receiver.appId, since);
+      const now = clock.now();
+      const since = now - MAX_TOKEN_LIFETIME_MS;
+      const ended = await store.ssf.endedSessionsOfApp(receiver.poolId, receiver.appId, since, now);
       return {
         since: Math.floor(since / 1000),
         sessions: ended.map((e) => ({ sid: e.sessionId, at: Math.floor(e.at / 1000) })),

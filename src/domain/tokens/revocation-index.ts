@@ -1,22 +1,24 @@
 // The revocation index: ids of ended sessions and app sessions, in memory, on every node.
-// A token check is one or two Map lookups, never a database query. An id may be forgotten
-// once every token that could carry it has expired (ended time + access token lifetime),
-// which bounds the index by the logout rate times the token lifetime.
+// A token check is one or two Map lookups, never a database query. An id is forgotten once
+// every token that could carry it has expired: the end records until when that is (the
+// latest expiry of a token issued on its sessions), so a lifetime configured shorter later
+// brings no revoked token back (issue 10), and the index stays bounded by the logout rate
+// times the token lifetime.
 
 export interface RevocationIndex {
   has(id: string): boolean;
-  add(ids: Iterable<string>, endedAt: number): void;
+  /** Revokes ids until `holdsUntil` (ms), or longer when another end said so. */
+  add(ids: Iterable<string>, holdsUntil: number): void;
   /** Forgets ids that no unexpired token can carry any more. Returns how many were dropped. */
   sweep(now: number): number;
   readonly size: number;
 }
 
-export function createRevocationIndex(retentionMs: number): RevocationIndex {
+export function createRevocationIndex(): RevocationIndex {
   const forgetAt = new Map<string, number>();
   return {
     has: (id) => forgetAt.has(id),
-    add(ids, endedAt) {
-      const until = endedAt + retentionMs;
+    add(ids, until) {
       for (const id of ids) {
         const known = forgetAt.get(id);
         if (known === undefined || known < until) forgetAt.set(id, until);

@@ -12,6 +12,7 @@ export interface RevocationSyncDeps {
   bus: Bus;
   index: RevocationIndex;
   clock: Clock;
+  /** For a bus message of a node that does not say until when (older versions): the token lifetime. */
   retentionMs: number;
   pollMs?: number;
   onError?: (error: unknown) => void;
@@ -23,18 +24,24 @@ const POLL_OVERLAP_MS = 30_000;
 
 export async function startRevocationSync(deps: RevocationSyncDeps) {
   const { store, bus, index, clock } = deps;
-  let since = clock.now() - deps.retentionMs;
+
+  // At boot, every revocation that still holds, however long ago it was recorded; then the
+  // ends recorded since the last look.
+  const boot = clock.now();
+  for (const { id, holdsUntil } of await store.sessions.listHolding(boot)) index.add([id], holdsUntil);
+  let since = boot - POLL_OVERLAP_MS;
 
   async function poll() {
     const from = clock.now();
-    for (const { id, endedAt } of await store.sessions.listEndedSince(since)) index.add([id], endedAt);
+    for (const { id, holdsUntil } of await store.sessions.listEndedSince(since)) index.add([id], holdsUntil);
     since = from - POLL_OVERLAP_MS;
     index.sweep(clock.now());
   }
 
-  await poll();
+  index.sweep(boot);
   const unsubscribe = bus.subscribe((event) => {
-    if (event.type === 'session.ended') index.add(event.revoked, event.at);
+    if (event.type === 'session.ended')
+      index.add(event.revoked, event.holdsUntil ?? event.at + deps.retentionMs);
   });
   const timer = setInterval(() => {
     poll().catch((error: unknown) => deps.onError?.(error));

@@ -3,7 +3,7 @@
 // 30,000-session kick inside one short transaction.
 import type { AppSession, SessionEndRecord } from '../../domain/model.ts';
 import type { Query, SqlDriver } from '../sql-driver.ts';
-import type { EndMeta, EndOutcome, EndSelector, Store } from '../store.ts';
+import type { EndMeta, EndOutcome, EndSelector, Revocation, Store } from '../store.ts';
 import { createLiveSessionQueries } from './live-sessions.ts';
 import {
   APP_SESSION_COLUMNS,
@@ -18,7 +18,7 @@ import {
   withApps,
 } from './session-rows.ts';
 import { appsWithStreams, queueSetsOfEnd } from './set-queue.ts';
-import { first, placeholders } from './sql-helpers.ts';
+import { first, placeholders, type Row } from './sql-helpers.ts';
 
 export function createSessionStore(db: SqlDriver): Store['sessions'] {
   return {
@@ -116,16 +116,33 @@ export function createSessionStore(db: SqlDriver): Store['sessions'] {
       );
     },
     end: (selector, meta) => db.transaction((q) => end(db, q, selector, meta)),
-    listEndedSince: async (since) => {
-      const revoked: { id: string; endedAt: number }[] = [];
-      for (const r of await db.query('SELECT at, revoked FROM session_ends WHERE at >= $1', [since])) {
-        const endedAt = Number(r.at);
-        for (const id of JSON.parse(r.revoked as string) as string[]) revoked.push({ id, endedAt });
-      }
-      return revoked;
+    recordToken: async (poolId, sessionId, exp) => {
+      await db.query(
+        `UPDATE sessions SET tokens_until = $3
+         WHERE pool_id = $1 AND id = $2 AND (tokens_until IS NULL OR tokens_until < $3)`,
+        [poolId, sessionId, exp],
+      );
     },
+    listEndedSince: async (since) =>
+      revocations(
+        await db.query('SELECT at, holds_until, revoked FROM session_ends WHERE at >= $1', [since]),
+      ),
+    listHolding: async (now) =>
+      revocations(
+        await db.query('SELECT at, holds_until, revoked FROM session_ends WHERE holds_until > $1', [now]),
+      ),
     ...createLiveSessionQueries(db),
   };
+}
+
+function revocations(rows: Row[]): Revocation[] {
+  const revoked: Revocation[] = [];
+  for (const r of rows) {
+    const endedAt = Number(r.at);
+    const holdsUntil = Number(r.holds_until);
+    for (const id of JSON.parse(r.revoked as string) as string[]) revoked.push({ id, endedAt, holdsUntil });
+  }
+  return revoked;
 }
 
 /**
@@ -155,6 +172,8 @@ async function end(db: SqlDriver, q: Query, selector: EndSelector, meta: EndMeta
   let revoked: string[];
   let sessions: number;
   let events = 0;
+  // The sessions an app-scoped end touched (the whole-session ends' are `revoked` itself).
+  const sessionIds = new Set<string>();
   const perApp = new Map<string, number>();
   if (selector.scope === 'sessions' || selector.scope === 'users') {
     // Whole sessions: one UPDATE of the sessions; their live app sessions end with them
@@ -222,7 +241,8 @@ async function end(db: SqlDriver, q: Query, selector: EndSelector, meta: EndMeta
     );
     if (rows.length === 0) return nothingEnded();
     revoked = rows.map((r) => r.id as string);
-    sessions = new Set(rows.map((r) => r.session_id as string)).size;
+    for (const r of rows) sessionIds.add(r.session_id as string);
+    sessions = sessionIds.size;
     perApp.set(selector.appId, rows.length);
     if (notifying.has(selector.appId)) {
       // The app's id narrows the search to its app sessions (SQLite otherwise walked the
@@ -247,6 +267,16 @@ async function end(db: SqlDriver, q: Query, selector: EndSelector, meta: EndMeta
       });
     }
   }
+
+  // Until when the ids must stay revoked: the last access token issued on these sessions
+  // expires then (issue 10: not the lifetime configured now, which may be shorter).
+  const endedSessions =
+    selector.scope === 'sessions' || selector.scope === 'users' ? revoked : [...sessionIds];
+  const latest = await q(
+    `SELECT max(tokens_until) AS t FROM sessions WHERE pool_id = $1 AND ${db.inList('id', '$2')}`,
+    [poolId, db.listParam(endedSessions)],
+  );
+  const holdsUntil = Math.max(meta.at, Number(latest[0]?.t ?? 0));
 
   // Logout means logout: every code and token an OIDC grant of these sessions issued goes,
   // offline_access refresh tokens included (oidc-provider would keep those by default).
@@ -276,8 +306,9 @@ async function end(db: SqlDriver, q: Query, selector: EndSelector, meta: EndMeta
     apps,
   };
   await q(
-    `INSERT INTO session_ends (id, pool_id, at, reason, actor_type, actor_id, sessions, app_sessions, apps, revoked)
-     VALUES (${placeholders(10)})`,
+    `INSERT INTO session_ends (id, pool_id, at, reason, actor_type, actor_id, sessions, app_sessions, apps, revoked,
+       holds_until)
+     VALUES (${placeholders(11)})`,
     [
       record.id,
       poolId,
@@ -289,9 +320,10 @@ async function end(db: SqlDriver, q: Query, selector: EndSelector, meta: EndMeta
       record.appSessions,
       JSON.stringify(apps),
       JSON.stringify(revoked),
+      holdsUntil,
     ],
   );
-  return { revoked, sessions, appSessions, deliveries, events, record };
+  return { revoked, sessions, appSessions, deliveries, events, record, holdsUntil };
 }
 
 const nothingEnded = (): EndOutcome => ({
@@ -301,4 +333,5 @@ const nothingEnded = (): EndOutcome => ({
   deliveries: 0,
   events: 0,
   record: null,
+  holdsUntil: 0,
 });

@@ -287,13 +287,14 @@ export function createSSFStore(db: SqlDriver): Store['ssf'] {
       );
     },
 
-    endedSessionsOfApp: async (poolId, appId, since) => {
+    endedSessionsOfApp: async (poolId, appId, since, now) => {
       const latest = new Map<string, number>();
       for (const r of await db.query(
         `SELECT a.session_id, CASE WHEN a.ended_at IS NOT NULL AND a.ended_at >= $3 THEN a.ended_at ELSE s.ended_at END AS at
          FROM app_sessions a JOIN sessions s ON s.id = a.session_id
-         WHERE a.app_id = $1 AND a.pool_id = $2 AND (a.ended_at >= $3 OR s.ended_at >= $3)`,
-        [appId, poolId, since],
+         WHERE a.app_id = $1 AND a.pool_id = $2 AND (a.ended_at >= $3 OR s.ended_at >= $3)
+           AND s.tokens_until > $4`,
+        [appId, poolId, since, now],
       )) {
         const sessionId = str(r.session_id);
         const at = num(r.at);
