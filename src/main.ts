@@ -1,4 +1,4 @@
-// Process entry: config → store → bus → services → bootstrap → app → listen.
+// Process entry: config → store → bus (and throttle counters) → services → bootstrap → app → listen.
 import { buildApp } from './app.ts';
 import type { Bus } from './bus/bus.ts';
 import { createMemoryBus } from './bus/memory-bus.ts';
@@ -9,6 +9,7 @@ import { systemClock } from './domain/clock.ts';
 import { createServices } from './domain/services.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './store/open-store.ts';
+import { createRedisThrottleCounters } from './throttle/redis-counters.ts';
 
 async function main() {
   let config: ReturnType<typeof loadConfig>;
@@ -27,7 +28,17 @@ async function main() {
   const bus: Bus = config.redisUrl
     ? await createRedisBus(config.redisUrl, { onError: onBusError })
     : createMemoryBus(onBusError);
-  const services = await createServices({ store, bus, clock: systemClock, log, settings: config });
+  // Sign-in throttles count in Redis too, so that every node sees every failure; without it,
+  // each node counts in its own memory (createServices' default).
+  const throttleCounters = config.redisUrl ? await createRedisThrottleCounters(config.redisUrl) : undefined;
+  const services = await createServices({
+    store,
+    bus,
+    clock: systemClock,
+    log,
+    settings: config,
+    ...(throttleCounters ? { throttleCounters } : {}),
+  });
 
   const report = await bootstrap(services, config);
   const banner = describeBootstrap(report);
@@ -48,6 +59,7 @@ async function main() {
     await app.close();
     await services.stop();
     await bus.close();
+    await throttleCounters?.close();
     await store.close();
     process.exit(0);
   };

@@ -100,7 +100,7 @@ describe('console forms', () => {
     expect(apps.body).toContain('Team &lt;Wiki&gt;');
   });
 
-  it('throttles guessing per email: 429 with Retry-After, even with the right password', async () => {
+  it('throttles guessing per email at an address: 429 with Retry-After, even with the right password', async () => {
     const own = await startTestServer({
       settings: { loginThrottle: { perAccount: 2, perIp: 50, windowMs: 60_000 } },
     });

@@ -97,7 +97,7 @@ export async function openContext(config: Config): Promise<CliContext> {
     throw error;
   }
   // No background work: a CLI run is over in a moment, and sweeping expired sessions is the
-  // server's job.
+  // server's job. The sign-in throttles count in memory: no command checks a password.
   const services = await createServices({
     store,
     bus,

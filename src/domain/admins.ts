@@ -3,7 +3,7 @@
 // SHA-256 the store keeps: it survives restarts, works on every node, and a leaked database
 // row cannot be replayed as a cookie.
 import type { Store } from '../store/store.ts';
-import type { LoginThrottle } from './auth/login-throttle.ts';
+import { addressKey, type Throttle } from './auth/throttle.ts';
 import type { Clock } from './clock.ts';
 import { hashSecret, newId, newSecret } from './ids.ts';
 import type { Admin } from './model.ts';
@@ -12,16 +12,21 @@ import { hashPassword, verifyPassword } from './passwords.ts';
 /** A console sign-in lasts a working day; then the password is asked again. */
 export const CONSOLE_SESSION_TTL_MS = 8 * 3600_000;
 
-// Console failures are counted apart from every pool's end users: an administrator's email is
-// not an account of any pool.
-const CONSOLE_THROTTLE_SCOPE = '\u0000console';
+/**
+ * The console's throttle rules (issue 10 finding 9): failures count per (email, address) — the
+ * console's address is well known and so is a default email like admin@signoff.local, and a
+ * per-email lock would let anyone keep the administrator out — with lockouts that double while
+ * one address keeps guessing; and per address, against one address trying many emails. The
+ * console's throttle is its own (services.ts): end users' sign-ins never count here.
+ */
+export type ConsoleRule = 'accountAtAddress' | 'address';
 
 export type ConsoleSignIn =
   | { ok: true; admin: Admin; secret: string; expiresAt: number }
   | { ok: false; reason: 'credentials' }
   | { ok: false; reason: 'throttled'; retryAt: number };
 
-export function createAdminService(deps: { store: Store; clock: Clock; throttle: LoginThrottle }) {
+export function createAdminService(deps: { store: Store; clock: Clock; throttle: Throttle<ConsoleRule> }) {
   const { store, clock, throttle } = deps;
 
   async function verify(email: string, password: string) {
@@ -45,19 +50,22 @@ export function createAdminService(deps: { store: Store; clock: Clock; throttle:
     verify,
 
     /**
-     * Signs an administrator in to the console: throttled per email and per client address like
-     * the hosted login (a throttled attempt does not check the password), then a new session.
+     * Signs an administrator in to the console: throttled per (email, client address) and per
+     * address (a throttled attempt does not check the password), then a new session.
      */
     async signIn(email: string, password: string, ip: string | null): Promise<ConsoleSignIn> {
-      const attempt = { poolId: CONSOLE_THROTTLE_SCOPE, account: email.toLowerCase(), ip };
-      const blocked = throttle.check(attempt);
-      if (blocked) return { ok: false, reason: 'throttled', retryAt: blocked.retryAt };
+      const address = addressKey(ip);
+      const attempt = await throttle.begin({
+        accountAtAddress: `${encodeURIComponent(email.toLowerCase())}:${address ?? '-'}`,
+        address,
+      });
+      if (!attempt.ok) return { ok: false, reason: 'throttled', retryAt: attempt.retryAt };
       const admin = await verify(email, password);
       if (!admin) {
-        throttle.recordFailure(attempt);
+        await attempt.failed();
         return { ok: false, reason: 'credentials' };
       }
-      throttle.recordSuccess(attempt);
+      await attempt.succeeded();
       const secret = newSecret();
       const now = clock.now();
       const expiresAt = now + CONSOLE_SESSION_TTL_MS;

@@ -1,11 +1,22 @@
 // The one place that wires the domain: every service is a factory taking its dependencies.
 import type { Bus } from '../bus/bus.ts';
 import type { Store } from '../store/store.ts';
+import {
+  createMemoryThrottleCounters,
+  type ThrottleCounters,
+  withMemoryFallback,
+} from '../throttle/counters.ts';
 import { createAdminService } from './admins.ts';
 import { createAppService } from './apps/apps.ts';
 import { createAuditService } from './audit/audit.ts';
 import { createLoginService } from './auth/login.ts';
-import { createLoginThrottle, DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from './auth/login-throttle.ts';
+import {
+  createThrottle,
+  DEFAULT_THROTTLE_LIMITS,
+  type ThrottleLimits,
+  type ThrottleRefusal,
+  type ThrottleRule,
+} from './auth/throttle.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 import { createBackchannelWorker } from './logout/backchannel-worker.ts';
@@ -36,7 +47,10 @@ export interface DomainSettings {
   backchannelAllowPrivate: boolean;
   /** Seconds a Security Event Token waits for a poll before it is dropped; default 7 days. */
   ssfRetention?: number;
-  /** Hosted login failures allowed per account and per address; defaults to DEFAULT_THROTTLE_LIMITS. */
+  /**
+   * Sign-in failures allowed per account and per address (the hosted page, the API and the
+   * console); defaults to DEFAULT_THROTTLE_LIMITS.
+   */
   loginThrottle?: ThrottleLimits;
 }
 
@@ -46,6 +60,13 @@ export interface ServiceDeps {
   clock: Clock;
   log: Logger;
   settings: DomainSettings;
+  /**
+   * Where the sign-in throttles count: Redis shared by the nodes (main.ts, with REDIS_URL), or
+   * this process's memory when not given. The creator closes it.
+   */
+  throttleCounters?: ThrottleCounters;
+  /** Called on every attempt a throttle refuses (for metrics). */
+  onThrottleRefused?: (refusal: ThrottleRefusal) => void;
   /**
    * How often background work runs (revocation poll, key reload, expiry sweep, back-channel
    * retries); tests turn it off and drive the work themselves (`backchannel.runOnce()`).
@@ -63,6 +84,29 @@ export async function createServices(deps: ServiceDeps) {
   const keyRetentionMs = Math.max(settings.accessTokenTTL, settings.adminTokenTTL) * 1000;
   const index = createRevocationIndex();
   const keys = createKeyRing();
+
+  // A Redis that stops answering must neither lock everyone out nor let guessing go
+  // unchecked: each node counts in its own memory until Redis is back (withMemoryFallback).
+  const counters = deps.throttleCounters
+    ? withMemoryFallback(deps.throttleCounters, {
+        onDegraded: (error) =>
+          log.warn(
+            { err: error },
+            'throttle counters unreachable: counting sign-in failures per node meanwhile',
+          ),
+        onRecovered: () => log.info({}, 'throttle counters reachable again'),
+      })
+    : createMemoryThrottleCounters();
+  const limits = settings.loginThrottle ?? DEFAULT_THROTTLE_LIMITS;
+  const throttle = <Rule extends string>(name: string, rules: Record<Rule, ThrottleRule>) =>
+    createThrottle({
+      name,
+      rules,
+      counters,
+      clock,
+      ...(deps.onThrottleRefused ? { onRefused: deps.onThrottleRefused } : {}),
+    });
+  const perAddress = { limit: limits.perIp, windowMs: limits.windowMs };
 
   // The default pool (the first, created at bootstrap) is the OIDC issuer $PUBLIC_URL/oidc
   // (CONTRACT §7); any other pool gets its own issuer below it.
@@ -94,11 +138,20 @@ export async function createServices(deps: ServiceDeps) {
     idleTTL: settings.sessionIdleTTL,
     absoluteTTL: settings.sessionAbsoluteTTL,
   });
-  // Console sign-ins get their own throttle (its own counts), with the hosted login's limits.
+  // Console sign-ins get their own throttle (its own counts), with the hosted login's limits
+  // per (email, address), and lockouts doubling up to a day while an address keeps guessing.
   const admins = createAdminService({
     store,
     clock,
-    throttle: createLoginThrottle(clock, settings.loginThrottle ?? DEFAULT_THROTTLE_LIMITS),
+    throttle: throttle('console', {
+      accountAtAddress: {
+        limit: limits.perAccount,
+        windowMs: limits.windowMs,
+        clearOnSuccess: true,
+        backoff: { maxMs: 86_400_000, memoryMs: 86_400_000 },
+      },
+      address: perAddress,
+    }),
   });
 
   const poolService = createPoolService({
@@ -109,7 +162,10 @@ export async function createServices(deps: ServiceDeps) {
     clock,
     keyRetentionMs,
     // Pool secrets are high-entropy, but a route that answers 300 guesses a second invites them.
-    throttle: createLoginThrottle(clock, { perAccount: 10, perIp: 50, windowMs: 15 * 60_000 }),
+    throttle: throttle('pool-token', {
+      pool: { limit: 10, windowMs: 15 * 60_000, clearOnSuccess: true },
+      address: { limit: 50, windowMs: 15 * 60_000 },
+    }),
   });
   const pools: typeof poolService = {
     ...poolService,
@@ -261,7 +317,11 @@ export async function createServices(deps: ServiceDeps) {
       store,
       sessions,
       tokens,
-      throttle: createLoginThrottle(clock, settings.loginThrottle ?? DEFAULT_THROTTLE_LIMITS),
+      // One count per user for every password sign-in route (issue 10 finding 3).
+      throttle: throttle('sign-in', {
+        account: { limit: limits.perAccount, windowMs: limits.windowMs, clearOnSuccess: true },
+        address: perAddress,
+      }),
     }),
     logout: createLogoutService({ core, sessions, store }),
     backchannel,

@@ -10,12 +10,15 @@ import { buildApp } from '../../src/app.ts';
 import type { Bus } from '../../src/bus/bus.ts';
 import { createMemoryBus } from '../../src/bus/memory-bus.ts';
 import type { TrustProxy } from '../../src/config.ts';
+import type { ThrottleRefusal } from '../../src/domain/auth/throttle.ts';
 import { bootstrap } from '../../src/domain/bootstrap.ts';
 import { type Clock, systemClock } from '../../src/domain/clock.ts';
+import type { Logger } from '../../src/domain/logger.ts';
 import { createServices, type DomainSettings, type Services } from '../../src/domain/services.ts';
 import type { App } from '../../src/http/context.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
+import type { ThrottleCounters } from '../../src/throttle/counters.ts';
 
 export const quietLog = { info() {}, warn() {}, error() {} };
 
@@ -108,6 +111,10 @@ export async function startTestServer(
     settings?: Partial<typeof TEST_SETTINGS> & Pick<DomainSettings, 'loginThrottle'>;
     /** SIGNOFF_TRUST_PROXY as parsed: proxies in front of the server. */
     trustProxy?: TrustProxy;
+    /** Where the sign-in throttles count (Redis shared by two test nodes); memory by default. The caller closes it. */
+    throttleCounters?: ThrottleCounters;
+    onThrottleRefused?: (refusal: ThrottleRefusal) => void;
+    log?: Logger;
   } = {},
 ): Promise<TestServer> {
   const { store, location, cleanup } = await openTestStore(options);
@@ -125,9 +132,11 @@ export async function startTestServer(
     store,
     bus,
     clock: options.clock ?? systemClock,
-    log: quietLog,
+    log: options.log ?? quietLog,
     settings,
     background: false,
+    ...(options.throttleCounters ? { throttleCounters: options.throttleCounters } : {}),
+    ...(options.onThrottleRefused ? { onThrottleRefused: options.onThrottleRefused } : {}),
   });
   await bootstrap(services, {
     bootstrap: {

@@ -3,13 +3,17 @@
 // one session, several apps) instead of starting a second one; otherwise a new session starts
 // and its cookie is returned — it replaces the browser's cookie, and the session of the other
 // user it held stays live until ended or expired.
+import { createHash } from 'node:crypto';
 import type { Store } from '../../store/store.ts';
 import type { App, AppSession, Session, User } from '../model.ts';
 import { verifyPassword } from '../passwords.ts';
 import type { SessionService } from '../sessions/sessions.ts';
 import type { TokenService } from '../tokens/tokens.ts';
 import { normalizeAccount } from '../users/username.ts';
-import type { LoginThrottle } from './login-throttle.ts';
+import { addressKey, type Throttle } from './throttle.ts';
+
+/** The sign-in throttle's rules (services.ts sets their limits). */
+export type SignInRule = 'account' | 'address';
 
 export interface LoginInput {
   appId: string;
@@ -61,11 +65,27 @@ export type PoolLoginResult =
   /** Too many recent failures for this account or from this address; nothing was checked. */
   | { ok: false; reason: 'throttled'; retryAt: number };
 
+/**
+ * What a sign-in's failures count against: the user, however they were named (username or
+ * email, in any case the store matches); when no user has that name, the name grouped the way
+ * the store would group a real user's (src/store/sql/users.ts findByAccount: a username
+ * exactly, an email whatever its case — and only an email holds an "@"). So a made-up `zed`
+ * and `Zed` are two counts, as a real `bob` and `Bob` are (`Bob` names nobody), and
+ * `zed@x`/`ZED@x` one, as `bob@x`/`BOB@x` are: the locks a guesser sees do not tell whether an
+ * account exists. A name is hashed: people type passwords into the account field.
+ */
+function throttleSubject(poolId: string, name: string, user: User | null): string {
+  const pool = encodeURIComponent(poolId);
+  if (user) return `${pool}:user:${user.id}`;
+  const grouped = name.includes('@') ? name.toLowerCase() : name;
+  return `${pool}:name:${createHash('sha256').update(grouped).digest('base64url')}`;
+}
+
 export function createLoginService(deps: {
   store: Store;
   sessions: SessionService;
   tokens: TokenService;
-  throttle: LoginThrottle;
+  throttle: Throttle<SignInRule>;
 }) {
   const { store, sessions, tokens, throttle } = deps;
 
@@ -89,11 +109,32 @@ export function createLoginService(deps: {
     return issued;
   }
 
-  /** The user whose account and password these are, or null (same time either way). */
-  async function checkPassword(poolId: string, account: string, password: string): Promise<User | null> {
-    const user = await store.users.findByAccount(poolId, normalizeAccount(account));
+  /**
+   * The user whose account and password these are, or null (same time either way), or when
+   * to retry if throttled — then the password was not checked. Every password sign-in (the hosted page,
+   * which the OIDC interaction sends browsers to, the API, the Kontenbase route) comes here,
+   * so that they share one count per user.
+   */
+  async function checkPassword(
+    poolId: string,
+    account: string,
+    password: string,
+    ip: string | null,
+  ): Promise<User | null | { throttled: number }> {
+    const name = normalizeAccount(account);
+    const user = await store.users.findByAccount(poolId, name);
+    const attempt = await throttle.begin({
+      account: throttleSubject(poolId, name, user),
+      address: addressKey(ip),
+    });
+    if (!attempt.ok) return { throttled: attempt.retryAt };
     const valid = await verifyPassword(user?.passwordHash ?? null, password);
-    return user && valid ? user : null;
+    if (!user || !valid) {
+      await attempt.failed();
+      return null;
+    }
+    await attempt.succeeded();
+    return user;
   }
 
   /**
@@ -112,16 +153,10 @@ export function createLoginService(deps: {
     async withPassword(input: LoginInput): Promise<LoginResult> {
       const app = await appInPool(input.appId, input.poolId);
       if (!app) return { ok: false, reason: 'app_not_found' };
-      // The same throttle as the hosted login page: an API is no way around it.
-      const attempt = { poolId: app.poolId, account: input.account, ip: input.ip };
-      const blocked = throttle.check(attempt);
-      if (blocked) return { ok: false, reason: 'throttled', retryAt: blocked.retryAt };
-      const user = await checkPassword(app.poolId, input.account, input.password);
-      if (!user) {
-        throttle.recordFailure(attempt);
-        return { ok: false, reason: 'invalid_credentials' };
-      }
-      throttle.recordSuccess(attempt);
+      // The same count as the hosted login page's: an API is no way around it.
+      const user = await checkPassword(app.poolId, input.account, input.password, input.ip);
+      if (user === null) return { ok: false, reason: 'invalid_credentials' };
+      if ('throttled' in user) return { ok: false, reason: 'throttled', retryAt: user.throttled };
 
       const existing = await reauthenticated(input.cookieSecret, user);
       if (existing) {
@@ -165,21 +200,9 @@ export function createLoginService(deps: {
      * per account and per client address.
      */
     async withPasswordInPool(input: PoolLoginInput): Promise<PoolLoginResult> {
-      const user = await store.users.findByAccount(input.poolId, normalizeAccount(input.account));
-      // Failures count against the user however they are named (username or email); against
-      // the name as typed when no such user exists, which then behaves exactly the same.
-      const attempt = {
-        poolId: input.poolId,
-        account: user ? `user:${user.id}` : `name:${input.account.trim().toLowerCase()}`,
-        ip: input.ip,
-      };
-      const blocked = throttle.check(attempt);
-      if (blocked) return { ok: false, reason: 'throttled', retryAt: blocked.retryAt };
-      if (!(await verifyPassword(user?.passwordHash ?? null, input.password)) || !user) {
-        throttle.recordFailure(attempt);
-        return { ok: false, reason: 'invalid_credentials' };
-      }
-      throttle.recordSuccess(attempt);
+      const user = await checkPassword(input.poolId, input.account, input.password, input.ip);
+      if (user === null) return { ok: false, reason: 'invalid_credentials' };
+      if ('throttled' in user) return { ok: false, reason: 'throttled', retryAt: user.throttled };
       const existing = await reauthenticated(input.cookieSecret, user);
       if (existing) return { ok: true, user, session: existing, newCookieSecret: null };
       const started = await sessions.start({

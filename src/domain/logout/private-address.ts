@@ -34,7 +34,7 @@ for (const [network, prefix] of [
 }
 
 /** The eight 16-bit groups of an IPv6 address (zone id dropped, embedded dotted quad read). */
-function ipv6Groups(address: string): number[] {
+export function ipv6Groups(address: string): number[] {
   let text = address.split('%')[0]!.toLowerCase();
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted) {

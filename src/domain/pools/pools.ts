@@ -1,7 +1,7 @@
 // User pools (tenants), their signing keys and their administrator tokens.
 import type { Bus } from '../../bus/bus.ts';
 import type { Store } from '../../store/store.ts';
-import type { LoginThrottle } from '../auth/login-throttle.ts';
+import { addressKey, type Throttle } from '../auth/throttle.ts';
 import type { Clock } from '../clock.ts';
 import { hashSecret, newId, newSecret, secretMatches } from '../ids.ts';
 import type { Pool } from '../model.ts';
@@ -16,9 +16,11 @@ export interface PoolServiceDeps {
   clock: Clock;
   /** How long a retired key keeps verifying: the longest token lifetime, ms. */
   keyRetentionMs: number;
-  /** Slows guessing of pool secrets. */
-  throttle?: LoginThrottle;
+  /** Slows guessing of pool secrets: per pool id and per client address. */
+  throttle?: Throttle<PoolTokenRule>;
 }
+
+export type PoolTokenRule = 'pool' | 'address';
 
 export function createPoolService(deps: PoolServiceDeps) {
   const { store, keys, tokens, bus, clock } = deps;
@@ -57,15 +59,16 @@ export function createPoolService(deps: PoolServiceDeps) {
      * answered as a wrong secret is, so that the route does not tell which pools exist.
      */
     async issueAdminToken(poolId: string, secret: string, ip: string | null = null) {
-      const attempt = { poolId: '', account: `pool:${poolId}`, ip };
-      const blocked = deps.throttle?.check(attempt);
-      if (blocked) return { ok: false as const, reason: 'throttled' as const, retryAt: blocked.retryAt };
+      const attempt = await deps.throttle?.begin({ pool: poolId, address: addressKey(ip) });
+      if (attempt && !attempt.ok) {
+        return { ok: false as const, reason: 'throttled' as const, retryAt: attempt.retryAt };
+      }
       const pool = await store.pools.get(poolId);
       if (!pool || !secretMatches(secret, pool.secretHash)) {
-        deps.throttle?.recordFailure(attempt);
+        await attempt?.failed();
         return { ok: false as const, reason: 'bad_credentials' as const };
       }
-      deps.throttle?.recordSuccess(attempt);
+      await attempt?.succeeded();
       return { ok: true as const, ...(await tokens.issueAdminToken(poolId)) };
     },
 
