@@ -1,5 +1,6 @@
 // The one place that wires the domain: every service is a factory taking its dependencies.
 import type { Bus } from '../bus/bus.ts';
+import { createMetrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
 import { createAdminService } from './admins.ts';
 import { createAppService } from './apps/apps.ts';
@@ -63,6 +64,7 @@ export async function createServices(deps: ServiceDeps) {
   const keyRetentionMs = Math.max(settings.accessTokenTTL, settings.adminTokenTTL) * 1000;
   const index = createRevocationIndex(retentionMs);
   const keys = createKeyRing();
+  const metrics = createMetrics({ store, clock, revocationIndexSize: () => index.size });
 
   // The default pool (the first, created at bootstrap) is the OIDC issuer $PUBLIC_URL/oidc
   // (CONTRACT §7); any other pool gets its own issuer below it.
@@ -86,6 +88,7 @@ export async function createServices(deps: ServiceDeps) {
     clock,
     onPublishError: (error) =>
       log.warn({ err: error }, 'event bus publish failed; other nodes catch up by polling'),
+    onEnded: (reason, summary) => metrics.sessionsEnded(reason, summary.sessions),
   });
   const sessions = createSessionService({
     store,
@@ -143,6 +146,7 @@ export async function createServices(deps: ServiceDeps) {
     retentionMs,
     pollMs: background ? background.revocationPollMs : 2 ** 31 - 1,
     onError: (error) => log.error({ err: error }, 'revocation poll failed'),
+    onApplied: (source, lagMs) => metrics.revocationApplied(source, lagMs),
   });
   const sweeper = background
     ? setInterval(() => {
@@ -243,6 +247,7 @@ export async function createServices(deps: ServiceDeps) {
     signSet,
     log,
     settings,
+    metrics,
     index,
     keys,
     tokens,

@@ -15,6 +15,11 @@ export interface RevocationSyncDeps {
   retentionMs: number;
   pollMs?: number;
   onError?: (error: unknown) => void;
+  /**
+   * An end this node had not applied yet reached it (metrics): from the bus, or from the store
+   * poll (a message missed, or a writer without a bus), `lagMs` after it was committed.
+   */
+  onApplied?: (source: 'bus' | 'poll', lagMs: number) => void;
 }
 
 // Re-read a margin before the last poll: a transaction that took its time stamp before the
@@ -25,16 +30,27 @@ export async function startRevocationSync(deps: RevocationSyncDeps) {
   const { store, bus, index, clock } = deps;
   let since = clock.now() - deps.retentionMs;
 
-  async function poll() {
+  // Ids this node already holds (its own ends, or ends seen on the bus) are not news; the
+  // others are ends that reached it only now: told once per end, whatever its number of ids.
+  async function poll(observe = true) {
     const from = clock.now();
-    for (const { id, endedAt } of await store.sessions.listEndedSince(since)) index.add([id], endedAt);
+    const news = new Set<number>();
+    for (const { id, endedAt } of await store.sessions.listEndedSince(since)) {
+      if (observe && !index.has(id)) news.add(endedAt);
+      index.add([id], endedAt);
+    }
     since = from - POLL_OVERLAP_MS;
     index.sweep(clock.now());
+    for (const endedAt of news) deps.onApplied?.('poll', from - endedAt);
   }
 
-  await poll();
+  await poll(false);
   const unsubscribe = bus.subscribe((event) => {
-    if (event.type === 'session.ended') index.add(event.revoked, event.at);
+    if (event.type !== 'session.ended') return;
+    // A message's ids travel together: the first tells whether this node holds them already.
+    const first = event.revoked[0];
+    if (first !== undefined && !index.has(first)) deps.onApplied?.('bus', clock.now() - event.at);
+    index.add(event.revoked, event.at);
   });
   const timer = setInterval(() => {
     poll().catch((error: unknown) => deps.onError?.(error));
