@@ -184,6 +184,28 @@ describe('revocation propagation lag', () => {
       const own = await scrape(a);
       expect(sample(own, 'signoff_revocation_propagation_seconds_count', { source: 'bus' })).toBeUndefined();
       expect(sample(own, 'signoff_revocation_propagation_seconds_count', { source: 'poll' })).toBeUndefined();
+      // A large end arrives in parts (the Redis bus splits its ids): one sample, not one per part.
+      // (Published on the shared bus as another node would: a and b both take it.)
+      for (const ids of [['part-1a', 'part-1b'], ['part-2a']]) {
+        await shared.publish({
+          type: 'session.ended',
+          poolId: a.pool.id,
+          recordId: 'one-large-end',
+          at: clock.now(),
+          reason: 'admin_logout',
+          actor: { type: 'admin', id: null },
+          revoked: ids,
+          sessions: 3,
+          appSessions: 0,
+          apps: [],
+          deliveries: 0,
+          events: 0,
+        });
+      }
+      expect(b.services.index.has('part-2a')).toBe(true);
+      expect(sample(await scrape(b), 'signoff_revocation_propagation_seconds_count', { source: 'bus' })).toBe(
+        2,
+      );
     } finally {
       await c.close({ keepData: true });
       await b.close({ keepData: true });

@@ -45,11 +45,16 @@ export async function startRevocationSync(deps: RevocationSyncDeps) {
   }
 
   await poll(false);
+  // A message's ids travel together: the first tells whether this node holds them already. A
+  // large end comes in several messages (src/bus/redis-bus.ts), one after the other: told once.
+  let lastTold: string | null = null;
   const unsubscribe = bus.subscribe((event) => {
     if (event.type !== 'session.ended') return;
-    // A message's ids travel together: the first tells whether this node holds them already.
     const first = event.revoked[0];
-    if (first !== undefined && !index.has(first)) deps.onApplied?.('bus', clock.now() - event.at);
+    if (first !== undefined && !index.has(first) && event.recordId !== lastTold) {
+      lastTold = event.recordId;
+      deps.onApplied?.('bus', clock.now() - event.at);
+    }
     index.add(event.revoked, event.at);
   });
   const timer = setInterval(() => {
