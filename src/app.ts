@@ -27,9 +27,10 @@ import { pageRoutes } from './http/pages/pages.ts';
 import { SESSION_COOKIE } from './http/session-cookie.ts';
 import { ssfRoutes } from './http/ssf/ssf-routes.ts';
 import { systemRoutes } from './http/system.ts';
+import { observeRequests } from './metrics.ts';
 import { endSessionRoutes } from './oidc/end-session-routes.ts';
 import { interactionRoutes } from './oidc/interaction-routes.ts';
-import { createIssuers } from './oidc/issuers.ts';
+import { createIssuers, OIDC_PREFIX } from './oidc/issuers.ts';
 import { mountIssuers } from './oidc/mount.ts';
 
 export interface AppOptions {
@@ -37,6 +38,11 @@ export interface AppOptions {
   logger?: FastifyBaseLogger | false;
   /** SIGNOFF_TRUST_PROXY: which X-Forwarded-For hops tell the client address. */
   trustProxy?: TrustProxy;
+  /**
+   * False while the process is still starting: main.ts holds the port before the first start
+   * creates the default pool, and every request meanwhile is answered 503 (Retry-After: 1).
+   */
+  serving?: () => boolean;
 }
 
 // ajv-formats is CommonJS with a default export that TypeScript's NodeNext view types as the module.
@@ -72,6 +78,19 @@ export async function buildApp(options: AppOptions): Promise<App> {
       return sendPage(answer, badUrlPage(), { status: 400 });
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // First, so that every answer is counted, those of the hooks below included.
+  observeRequests(app, services.metrics, [OIDC_PREFIX]);
+  const { serving } = options;
+  if (serving) {
+    app.addHook('onRequest', async (_request, reply) => {
+      if (serving()) return;
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send({ code: 5030, message: 'Signoff is starting: retry in a moment' });
+    });
+  }
 
   // Bodies are JSON and must already have the right types ("userIds must be an array of
   // strings": 1 is not "1"); query strings, params and headers are text and are coerced.

@@ -9,7 +9,11 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL schema holding the tables (created if missing); undefined: the server's default (public). */
+  databaseSchema: string | undefined;
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so that deployments can share one Redis. */
+  redisPrefix: string;
   bootstrap: {
     poolId: string | undefined;
     poolSecret: string | undefined;
@@ -126,6 +130,33 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   return raw === 'true';
 }
 
+/**
+ * SIGNOFF_DATABASE_SCHEMA: an unquoted PostgreSQL identifier (at most 63 bytes), lower case so
+ * that it names the same schema quoted or not; `pg_` names are reserved by PostgreSQL.
+ */
+function databaseSchema(env: Env): string | undefined {
+  const name = 'SIGNOFF_DATABASE_SCHEMA';
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw) || raw.startsWith('pg_')) {
+    throw new ConfigError(
+      `${name} must be a schema name: lower-case letters, digits and "_", starting with a letter or "_", at most 63 characters, not starting with "pg_"; got "${raw}"`,
+    );
+  }
+  return raw;
+}
+
+/** SIGNOFF_REDIS_PREFIX: printable, no spaces (keys and channels are written with it as is). */
+function redisPrefix(env: Env): string {
+  const name = 'SIGNOFF_REDIS_PREFIX';
+  const raw = read(env, name);
+  if (raw === undefined) return 'signoff:';
+  if (!/^[A-Za-z0-9_.:{}-]{1,64}$/.test(raw)) {
+    throw new ConfigError(`${name} may hold only letters, digits and "_ . : - { }" (1 to 64), got "${raw}"`);
+  }
+  return raw;
+}
+
 const POOL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -166,7 +197,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     publicUrl,
     dataDir: path.resolve(cwd, read(env, 'SIGNOFF_DATA_DIR') ?? './data'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseSchema: databaseSchema(env),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: redisPrefix(env),
     bootstrap: { poolId, poolSecret, adminEmail, adminPassword },
     accessTokenTTL: integer(env, 'SIGNOFF_ACCESS_TOKEN_TTL', 3600, 30, 30 * 86400),
     adminTokenTTL: integer(env, 'SIGNOFF_ADMIN_TOKEN_TTL', 7200, 30, 30 * 86400),

@@ -10,7 +10,9 @@ describe('configuration', () => {
       publicUrl: 'http://localhost:3000',
       dataDir: '/srv/signoff/data',
       databaseUrl: undefined,
+      databaseSchema: undefined,
       redisUrl: undefined,
+      redisPrefix: 'signoff:',
       trustProxy: false,
       backchannelGiveUpAfter: 86400,
       backchannelAllowPrivate: false,
@@ -44,6 +46,13 @@ describe('configuration', () => {
     [{ SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER: '59' }, 'SIGNOFF_BACKCHANNEL_GIVE_UP_AFTER'],
     [{ SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE: '1' }, 'SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE'],
     [{ SIGNOFF_SESSION_TTL: '60', SIGNOFF_SESSION_IDLE_TTL: '120' }, 'SIGNOFF_SESSION_TTL'],
+    [{ SIGNOFF_DATABASE_SCHEMA: 'Tenant' }, 'SIGNOFF_DATABASE_SCHEMA'],
+    [{ SIGNOFF_DATABASE_SCHEMA: '1st' }, 'SIGNOFF_DATABASE_SCHEMA'],
+    [{ SIGNOFF_DATABASE_SCHEMA: 'a;drop' }, 'SIGNOFF_DATABASE_SCHEMA'],
+    [{ SIGNOFF_DATABASE_SCHEMA: 'pg_signoff' }, 'SIGNOFF_DATABASE_SCHEMA'],
+    [{ SIGNOFF_DATABASE_SCHEMA: `s${'x'.repeat(63)}` }, 'SIGNOFF_DATABASE_SCHEMA'],
+    [{ SIGNOFF_REDIS_PREFIX: 'has space:' }, 'SIGNOFF_REDIS_PREFIX'],
+    [{ SIGNOFF_REDIS_PREFIX: 'p'.repeat(65) }, 'SIGNOFF_REDIS_PREFIX'],
   ])('refuses %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
@@ -61,5 +70,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ SIGNOFF_TRUST_PROXY: 'true' })).toThrow(
       /would trust the X-Forwarded-For a client writes itself: set the number of proxies in front of Signoff \(1 for one reverse proxy\) or their addresses/,
     );
+  });
+
+  it('SIGNOFF_DATABASE_SCHEMA and SIGNOFF_REDIS_PREFIX let two deployments share one PostgreSQL and one Redis', () => {
+    expect(
+      loadConfig({ SIGNOFF_DATABASE_SCHEMA: 'signoff_staging', SIGNOFF_REDIS_PREFIX: 'signoff-staging:' }),
+    ).toMatchObject({ databaseSchema: 'signoff_staging', redisPrefix: 'signoff-staging:' });
+    expect(loadConfig({ SIGNOFF_DATABASE_SCHEMA: `_${'x'.repeat(62)}` }).databaseSchema).toHaveLength(63);
   });
 });

@@ -77,6 +77,8 @@ export interface Bus {
   readonly kind: 'memory' | 'redis';
   publish(event: BusEvent): Promise<void>;
   subscribe(listener: BusListener): () => void;
+  /** Resolves when the bus can carry a message now (GET /ready); throws saying why not. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ export function createMemoryBus(onError: (error: unknown) => void = () => {}): B
       listeners.emit(event);
     },
     subscribe: (listener) => listeners.add(listener),
+    async ping() {},
     async close() {},
   };
 }

@@ -5,24 +5,61 @@ import { Redis } from 'ioredis';
 import { type Bus, type BusEvent, createListenerSet } from './bus.ts';
 
 export interface RedisBusOptions {
+  /** Prefix of the channel (and of any key): SIGNOFF_REDIS_PREFIX, `signoff:` by default. */
+  prefix?: string;
+  /** The whole channel name, overriding the prefix (tests give each run its own). */
   channel?: string;
   onError?: (error: unknown) => void;
+  /** How long connecting may take before start-up gives up; 5 seconds by default. */
+  connectTimeoutMs?: number;
 }
 
 // Messages above this size are split (a 30,000-session kick carries 30,000 ids).
 const MAX_IDS_PER_MESSAGE = 5000;
 
+/**
+ * Connects a publisher and a subscriber, or fails within `connectTimeoutMs` with the first
+ * error Redis gave (ioredis's own rejection only says "Connection is closed"), leaving no
+ * client retrying behind.
+ */
 export async function createRedisBus(url: string, options: RedisBusOptions = {}): Promise<Bus> {
-  const channel = options.channel ?? 'signoff:events';
+  const channel = options.channel ?? `${options.prefix ?? 'signoff:'}events`;
   const onError = options.onError ?? (() => {});
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const origin = randomUUID();
   const listeners = createListenerSet(onError);
-  const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
-  const subscriber = new Redis(url, { lazyConnect: true });
-  publisher.on('error', onError);
-  subscriber.on('error', onError);
-  await Promise.all([publisher.connect(), subscriber.connect()]);
-  await subscriber.subscribe(channel);
+  const clientOptions = { lazyConnect: true, connectTimeout: connectTimeoutMs } as const;
+  const publisher = new Redis(url, { ...clientOptions, maxRetriesPerRequest: 3 });
+  const subscriber = new Redis(url, clientOptions);
+
+  let connected = false;
+  let firstError: unknown;
+  const report = (error: unknown) => {
+    if (connected) onError(error);
+    else firstError ??= error;
+  };
+  publisher.on('error', report);
+  subscriber.on('error', report);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      Promise.all([publisher.connect(), subscriber.connect()]).then(() => subscriber.subscribe(channel)),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${connectTimeoutMs / 1000} s`)),
+          connectTimeoutMs,
+        );
+      }),
+    ]);
+  } catch (error) {
+    publisher.disconnect();
+    subscriber.disconnect();
+    throw firstError instanceof Error ? firstError : error;
+  } finally {
+    clearTimeout(timer);
+  }
+  connected = true;
+
   subscriber.on('message', (_channel: string, raw: string) => {
     try {
       const message = JSON.parse(raw) as { origin: string; event: BusEvent };
@@ -50,6 +87,16 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
       await pipeline.exec();
     },
     subscribe: (listener) => listeners.add(listener),
+    async ping() {
+      // A client that lost its connection queues commands until it is back: say so at once.
+      for (const [role, client] of [
+        ['publisher', publisher],
+        ['subscriber', subscriber],
+      ] as const) {
+        if (client.status !== 'ready') throw new Error(`the ${role} connection is ${client.status}`);
+      }
+      await publisher.ping();
+    },
     async close() {
       await Promise.allSettled([subscriber.quit(), publisher.quit()]);
     },

@@ -20,7 +20,7 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-// ioredis keeps retrying an unreachable server; a CLI should say so and stop instead.
+// A CLI should say that Redis does not answer and stop, rather than wait for it.
 const REDIS_CONNECT_TIMEOUT_MS = 5000;
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -50,34 +50,19 @@ function stderrLogger(): Logger {
   };
 }
 
-async function connectRedis(url: string, log: Logger): Promise<Bus> {
+async function connectRedis(config: Config, log: Logger): Promise<Bus> {
   // Loaded only when configured: the Redis client is a large module graph.
   const { createRedisBus } = await import('../bus/redis-bus.ts');
-  let connected = false;
-  let firstError: unknown;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(firstError ?? new Error(`no answer within ${REDIS_CONNECT_TIMEOUT_MS / 1000} s`)),
-      REDIS_CONNECT_TIMEOUT_MS,
-    );
-  });
-  const connecting = createRedisBus(url, {
-    onError: (error) => {
+  try {
+    return await createRedisBus(config.redisUrl!, {
+      prefix: config.redisPrefix,
+      connectTimeoutMs: REDIS_CONNECT_TIMEOUT_MS,
       // Once connected a bus error is a warning: the store is the source of truth, and
       // running servers still find the CLI's writes by polling it.
-      if (connected) log.warn({ err: error }, 'event bus error');
-      else firstError ??= error;
-    },
-  });
-  try {
-    const bus = await Promise.race([connecting, timeout]);
-    connected = true;
-    return bus;
+      onError: (error) => log.warn({ err: error }, 'event bus error'),
+    });
   } catch (error) {
-    throw failure(`cannot connect to REDIS_URL: ${message(firstError ?? error)}`);
-  } finally {
-    clearTimeout(timer);
+    throw failure(`cannot connect to REDIS_URL: ${message(error)}`);
   }
 }
 
@@ -91,7 +76,7 @@ export async function openContext(config: Config): Promise<CliContext> {
   }
   let bus: Bus;
   try {
-    bus = config.redisUrl ? await connectRedis(config.redisUrl, log) : createMemoryBus();
+    bus = config.redisUrl ? await connectRedis(config, log) : createMemoryBus();
   } catch (error) {
     await store.close();
     throw error;

@@ -1,5 +1,6 @@
 // The one place that wires the domain: every service is a factory taking its dependencies.
 import type { Bus } from '../bus/bus.ts';
+import { createMetrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
 import {
   createMemoryThrottleCounters,
@@ -84,6 +85,7 @@ export async function createServices(deps: ServiceDeps) {
   const keyRetentionMs = Math.max(settings.accessTokenTTL, settings.adminTokenTTL) * 1000;
   const index = createRevocationIndex();
   const keys = createKeyRing();
+  const metrics = createMetrics({ store, clock, revocationIndexSize: () => index.size });
 
   // A Redis that stops answering must neither lock everyone out nor let guessing go
   // unchecked: each node counts in its own memory until Redis is back (withMemoryFallback).
@@ -130,6 +132,7 @@ export async function createServices(deps: ServiceDeps) {
     clock,
     onPublishError: (error) =>
       log.warn({ err: error }, 'event bus publish failed; other nodes catch up by polling'),
+    onEnded: (reason, summary) => metrics.sessionsEnded(reason, summary.sessions),
   });
   const sessions = createSessionService({
     store,
@@ -199,6 +202,7 @@ export async function createServices(deps: ServiceDeps) {
     retentionMs,
     pollMs: background ? background.revocationPollMs : 2 ** 31 - 1,
     onError: (error) => log.error({ err: error }, 'revocation poll failed'),
+    onApplied: (source, lagMs) => metrics.revocationApplied(source, lagMs),
   });
   const sweeper = background
     ? setInterval(() => {
@@ -298,6 +302,7 @@ export async function createServices(deps: ServiceDeps) {
     signSet,
     log,
     settings,
+    metrics,
     index,
     keys,
     tokens,

@@ -59,6 +59,7 @@ export const ERROR_CATALOGUE = [
     meaning: 'Too many requests: failed sign-ins are throttled (Retry-After says when)',
   },
   { code: 5000, status: 500, meaning: 'Internal error (logged with a request id; no detail is sent)' },
+  { code: 5030, status: 503, meaning: 'Starting: the server holds its port but does not serve yet' },
 ] as const;
 
 /** "body/userIds must be array", "body/secret is required", "body/extra is not allowed". */

@@ -139,9 +139,22 @@ export interface OIDCGrantLink {
   createdAt: number;
 }
 
+/** Outbox rows of one kind (`notices.kind`), for the operator's metrics. */
+export interface NoticeCounts {
+  kind: 'backchannel' | 'set';
+  /** Waiting to be delivered or polled, whatever their age. */
+  pending: number;
+  /** Given up on and not replayed since, whatever their age. */
+  failed: number;
+  /** Delivered (or acknowledged by a poller) at or after the `deliveredSince` asked for. */
+  delivered: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
+  /** One trivial statement: throws when the database cannot be reached (GET /ready). */
+  ping(): Promise<void>;
   /** Keeps the query planner informed as tables grow (run periodically). */
   optimize(): Promise<void>;
   close(): Promise<void>;
@@ -337,6 +350,13 @@ export interface Store {
     listRunning(): Promise<BulkLogout[]>;
     progress(id: string, ended: number, batches: number, at: number): Promise<void>;
     finish(id: string, status: 'done' | 'failed', error: string | null, at: number): Promise<void>;
+    /** Jobs of every pool by status (the operator's metrics). */
+    countByStatus(): Promise<Record<BulkLogout['status'], number>>;
+  };
+  /** The whole outbox (every kind of notice, every pool), as the operator sees it. */
+  notices: {
+    /** One entry per kind, zeros included. Reads an index only: cheap at every scrape. */
+    counts(deliveredSince: number): Promise<NoticeCounts[]>;
   };
 
   /**

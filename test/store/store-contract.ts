@@ -2,9 +2,9 @@
 // SIGNOFF_TEST_DATABASE_URL is set, always in CI).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret, newId } from '../../src/domain/ids.ts';
-import type { App, AppSession, Session, User } from '../../src/domain/model.ts';
+import type { App, AppSession, BulkLogout, Session, User } from '../../src/domain/model.ts';
 import { generateSigningKey } from '../../src/domain/tokens/key-ring.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { NoticeCounts, Store } from '../../src/store/store.ts';
 
 const T0 = Date.UTC(2026, 5, 1);
 
@@ -616,6 +616,119 @@ export function defineStoreContract(
       const sizes = [];
       for (let i = 0; i < 3; i++) sizes.push((await store.deliveries.claimDue(due, 5, 60_000)).length);
       expect(sizes).toEqual([5, 5, 5]);
+    });
+
+    it('notices: the outbox counted across pools by kind — pending, failed, delivered since a time', async () => {
+      // Other tests' rows share the tables: compare with what was there before.
+      const at = T0 + 40_000_000;
+      const byKind = (counts: NoticeCounts[]) =>
+        Object.fromEntries(counts.map(({ kind, ...n }) => [kind, n])) as Record<
+          NoticeCounts['kind'],
+          Omit<NoticeCounts, 'kind'>
+        >;
+      const before = byKind(await store.notices.counts(at));
+      const beforeLater = byKind(await store.notices.counts(at + 2));
+      expect(Object.keys(before).sort()).toEqual(['backchannel', 'set']);
+
+      // A back-channel notice in each of two pools: both counted, whatever the pool.
+      const R = `pool-${newId()}`;
+      await store.pools.create({ id: R, name: R, secretHash: hashSecret('s'), createdAt: T0 });
+      const notices: { poolId: string; appId: string }[] = [];
+      for (const poolId of [P, R]) {
+        const a = app(poolId, { backchannelLogoutUri: 'https://count.example/bc' });
+        await store.apps.create(a);
+        const u = user(poolId);
+        await store.users.create(u);
+        const s = await session(poolId, u.id, [a.id], at);
+        await store.sessions.end({ scope: 'sessions', poolId, sessionIds: [s.session.id] }, meta(at));
+        notices.push({ poolId, appId: a.id });
+      }
+      // And a SET waiting on a poll stream.
+      const receiver = app(P);
+      await store.apps.create(receiver);
+      const streamId = newId();
+      await store.ssf.createStream({
+        id: streamId,
+        poolId: P,
+        appId: receiver.id,
+        delivery: 'poll',
+        endpointUrl: null,
+        authorizationHeader: null,
+        eventsRequested: null,
+        eventsDelivered: [],
+        description: null,
+        status: 'enabled',
+        statusReason: null,
+        createdAt: at,
+        updatedAt: at,
+        lastPolledAt: null,
+        lastVerificationAt: null,
+      });
+      const queued = await store.ssf.queue({
+        poolId: P,
+        appIds: [],
+        streamId,
+        eventType: 'verification',
+        sessionId: null,
+        userId: null,
+        endId: null,
+        reason: null,
+        detail: { state: 'x' },
+        at,
+      });
+      expect(queued).toEqual([receiver.id]);
+      const waiting = byKind(await store.notices.counts(at));
+      expect(waiting.backchannel).toEqual({ ...before.backchannel, pending: before.backchannel.pending + 2 });
+      expect(waiting.set).toEqual({ ...before.set, pending: before.set.pending + 1 });
+
+      // One delivered at `at + 1`, one given up on, the SET acknowledged at `at + 2`.
+      const [first, second] = await Promise.all(
+        notices.map(async (n) => (await store.deliveries.list(n.poolId, n.appId, 'pending', 0, 1)).list[0]!),
+      );
+      expect(await store.deliveries.markDelivered(first!.poolId, first!.id, 1, at + 1)).toBe(true);
+      expect(await store.deliveries.markFailed(second!.poolId, second!.id, 1, 'HTTP 400')).toBe(true);
+      const [set] = await store.ssf.pollable(P, streamId, 10);
+      expect(await store.ssf.acknowledge(P, streamId, [set!.id], at + 2)).toBe(1);
+
+      const after = byKind(await store.notices.counts(at));
+      expect(after.backchannel).toEqual({
+        pending: before.backchannel.pending,
+        failed: before.backchannel.failed + 1,
+        delivered: before.backchannel.delivered + 1,
+      });
+      expect(after.set).toEqual({ ...before.set, delivered: before.set.delivered + 1 });
+      // Delivered counts only from the time asked for.
+      const later = byKind(await store.notices.counts(at + 2));
+      expect(later.backchannel.delivered).toBe(beforeLater.backchannel.delivered);
+      expect(later.set.delivered).toBe(beforeLater.set.delivered + 1);
+    });
+
+    it('bulk logouts: jobs of every pool counted by status', async () => {
+      const before = await store.bulkLogouts.countByStatus();
+      const job = (poolId: string): BulkLogout => ({
+        id: newId(),
+        poolId,
+        appId: null,
+        status: 'running',
+        reason: 'admin_logout',
+        actor: { type: 'admin', id: 'root' },
+        total: 1,
+        ended: 0,
+        batches: 0,
+        error: null,
+        createdAt: T0,
+        updatedAt: T0,
+        finishedAt: null,
+      });
+      const [done, failed, running] = [job(P), job(Q), job(Q)];
+      for (const j of [done, failed, running]) await store.bulkLogouts.create(j);
+      await store.bulkLogouts.finish(done.id, 'done', null, T0 + 1);
+      await store.bulkLogouts.finish(failed.id, 'failed', 'boom', T0 + 1);
+      expect(await store.bulkLogouts.countByStatus()).toEqual({
+        running: before.running + 1,
+        done: before.done + 1,
+        failed: before.failed + 1,
+      });
     });
 
     it('lists expired sessions, and records newest-first audit pages per pool', async () => {

@@ -32,6 +32,8 @@ export interface SessionCoreDeps {
   bus: Bus;
   clock: Clock;
   onPublishError?: (error: unknown) => void;
+  /** Told of every end that ended something, once it is committed and announced (metrics). */
+  onEnded?: (reason: EndReason, summary: EndSummary) => void;
 }
 
 export function createSessionCore(deps: SessionCoreDeps): SessionCore {
@@ -65,7 +67,7 @@ export function createSessionCore(deps: SessionCoreDeps): SessionCore {
       };
       // Committed already: a failed publish only delays other nodes until their next poll.
       await bus.publish(event).catch((error: unknown) => deps.onPublishError?.(error));
-      return {
+      const summary: EndSummary = {
         recordId: record.id,
         sessions: record.sessions,
         appSessions: record.appSessions,
@@ -73,6 +75,8 @@ export function createSessionCore(deps: SessionCoreDeps): SessionCore {
         events: outcome.events,
         apps: record.apps,
       };
+      deps.onEnded?.(reason, summary);
+      return summary;
     },
   };
 }

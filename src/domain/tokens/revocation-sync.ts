@@ -16,6 +16,11 @@ export interface RevocationSyncDeps {
   retentionMs: number;
   pollMs?: number;
   onError?: (error: unknown) => void;
+  /**
+   * An end this node had not applied yet reached it (metrics): from the bus, or from the store
+   * poll (a message missed, or a writer without a bus), `lagMs` after it was committed.
+   */
+  onApplied?: (source: 'bus' | 'poll', lagMs: number) => void;
 }
 
 // Re-read a margin before the last poll: a transaction that took its time stamp before the
@@ -31,17 +36,32 @@ export async function startRevocationSync(deps: RevocationSyncDeps) {
   for (const { id, holdsUntil } of await store.sessions.listHolding(boot)) index.add([id], holdsUntil);
   let since = boot - POLL_OVERLAP_MS;
 
-  async function poll() {
+  // Ids this node already holds (its own ends, or ends seen on the bus) are not news; the
+  // others are ends that reached it only now: told once per end, whatever its number of ids.
+  async function poll(observe = true) {
     const from = clock.now();
-    for (const { id, holdsUntil } of await store.sessions.listEndedSince(since)) index.add([id], holdsUntil);
+    const news = new Set<number>();
+    for (const { id, endedAt, holdsUntil } of await store.sessions.listEndedSince(since)) {
+      if (observe && !index.has(id)) news.add(endedAt);
+      index.add([id], holdsUntil);
+    }
     since = from - POLL_OVERLAP_MS;
     index.sweep(clock.now());
+    for (const endedAt of news) deps.onApplied?.('poll', from - endedAt);
   }
 
-  index.sweep(boot);
+  await poll(false);
+  // A message's ids travel together: the first tells whether this node holds them already. A
+  // large end comes in several messages (src/bus/redis-bus.ts), one after the other: told once.
+  let lastTold: string | null = null;
   const unsubscribe = bus.subscribe((event) => {
-    if (event.type === 'session.ended')
-      index.add(event.revoked, event.holdsUntil ?? event.at + deps.retentionMs);
+    if (event.type !== 'session.ended') return;
+    const first = event.revoked[0];
+    if (first !== undefined && !index.has(first) && event.recordId !== lastTold) {
+      lastTold = event.recordId;
+      deps.onApplied?.('bus', clock.now() - event.at);
+    }
+    index.add(event.revoked, event.holdsUntil ?? event.at + deps.retentionMs);
   });
   const timer = setInterval(() => {
     poll().catch((error: unknown) => deps.onError?.(error));

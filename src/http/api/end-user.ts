@@ -4,6 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { LogoutScope } from '../../domain/logout/logout.ts';
+import { countThrottled } from '../../metrics.ts';
 import { APP_HEADER, headerValue, POOL_HEADER, requireUser, type UserPrincipal } from '../auth.ts';
 import type { HttpContext, RouteModule } from '../context.ts';
 import { Envelope, ok } from '../envelope.ts';
@@ -71,6 +72,7 @@ export async function signIn(
   });
   if (!result.ok) {
     if (result.reason === 'throttled') {
+      countThrottled(ctx.services.metrics, req);
       const seconds = Math.max(1, Math.ceil((result.retryAt - ctx.services.clock.now()) / 1000));
       reply.header('retry-after', String(seconds));
       throw errors.tooManyRequests(`Too many failed sign-ins: try again in ${seconds} seconds`);

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { countThrottled } from '../../metrics.ts';
 import type { RouteModule } from '../context.ts';
 import { Envelope, ok } from '../envelope.ts';
 import { errors } from '../errors.ts';
@@ -26,6 +27,7 @@ export const managementTokenRoutes: RouteModule = (app, { services }) => {
     const result = await services.pools.issueAdminToken(userPoolId, secret, req.ip);
     if (!result.ok) {
       if (result.reason === 'throttled') {
+        countThrottled(services.metrics, req);
         const seconds = Math.max(1, Math.ceil((result.retryAt - services.clock.now()) / 1000));
         reply.header('retry-after', String(seconds));
         throw errors.tooManyRequests(`Too many wrong secrets: try again in ${seconds} seconds`);

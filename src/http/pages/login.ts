@@ -6,6 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Session } from '../../domain/model.ts';
 import type { Services } from '../../domain/services.ts';
+import { countThrottled } from '../../metrics.ts';
 import type { HttpContext } from '../context.ts';
 import { readSessionCookie, setSessionCookie } from '../session-cookie.ts';
 import { browserSession } from './browser-session.ts';
@@ -127,6 +128,7 @@ export function loginRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
       ip: req.ip,
     });
     if (!result.ok) {
+      if (result.reason === 'throttled') countThrottled(services.metrics, req);
       const problem: LoginProblem =
         result.reason === 'throttled'
           ? { kind: 'throttled', retryAt: result.retryAt, now: services.clock.now() }

@@ -14,21 +14,37 @@ const typeParser = (oid: number, format?: string) =>
   oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text');
 
 export interface PostgresOptions {
-  /** A schema to work in (created if missing). Tests use one schema per run. */
-  schema?: string;
+  /**
+   * A schema to work in (created if missing): SIGNOFF_DATABASE_SCHEMA, so that deployments can
+   * share a database; tests use one schema per run.
+   */
+  schema?: string | undefined;
   max?: number;
+  /** How long opening a connection may take (and waiting for a free one); 10 seconds by default. */
+  connectTimeoutMs?: number;
+  /**
+   * An idle connection failed (the server restarted, an administrator ended it): the pool drops
+   * it and opens another when needed. Unheard, pg's `error` event would end the process.
+   */
+  onIdleError?: (error: unknown) => void;
 }
 
 export function createPostgresDriver(connectionString: string, options: PostgresOptions = {}): SqlDriver {
   const schema = options.schema;
-  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
+  // Interpolated into SQL below: only plain identifiers (config.ts says so to the operator).
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
     throw new Error(`bad schema name ${schema}`);
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
+    // Without it a server that does not answer (a firewall dropping packets) stalls the start
+    // and every query for as long as the kernel keeps trying.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
+
+  pool.on('error', (error) => options.onIdleError?.(error));
 
   const query: Query = async (sql, params = []) => (await pool.query(sql, params)).rows as Row[];
 

@@ -76,5 +76,13 @@ export function createBulkLogoutStore(db: SqlDriver): Store['bulkLogouts'] {
         [id, status, error, at],
       );
     },
+    countByStatus: async () => {
+      const counts = { running: 0, done: 0, failed: 0 };
+      for (const r of await db.query('SELECT status, count(*) AS n FROM bulk_logouts GROUP BY status')) {
+        const status = str(r.status);
+        if (status in counts) counts[status as keyof typeof counts] = num(r.n);
+      }
+      return counts;
+    },
   };
 }

@@ -8,6 +8,7 @@ import { createAuditStore } from './audit.ts';
 import { createBulkLogoutStore } from './bulk-logouts.ts';
 import { createDeliveryStore } from './deliveries.ts';
 import { createKeyStore } from './keys.ts';
+import { createNoticeStore } from './notices.ts';
 import { createOIDCStore } from './oidc.ts';
 import { createPoolStore } from './pools.ts';
 import { createSessionStore } from './sessions.ts';
@@ -18,6 +19,9 @@ export function createSqlStore(db: SqlDriver): Store {
   return {
     kind: db.kind,
     migrate: () => db.migrate(),
+    ping: async () => {
+      await db.query('SELECT 1');
+    },
     optimize: () => db.optimize(),
     close: () => db.close(),
     pools: createPoolStore(db),
@@ -31,6 +35,7 @@ export function createSqlStore(db: SqlDriver): Store {
     oidc: createOIDCStore(db),
     ssf: createSSFStore(db),
     bulkLogouts: createBulkLogoutStore(db),
+    notices: createNoticeStore(db),
     audit: createAuditStore(db),
   };
 }

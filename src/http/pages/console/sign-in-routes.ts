@@ -2,6 +2,7 @@
 // and anyone else to sign in; the sign-in form sets the console cookie, Sign out ends that
 // console session. Both forms are CSRF-checked; a refused one changes nothing.
 import { CONSOLE_SESSION_TTL_MS } from '../../../domain/admins.ts';
+import { countThrottled } from '../../../metrics.ts';
 import type { HttpContext } from '../../context.ts';
 import { CSRF_FIELD, type Csrf } from '../csrf.ts';
 import { retryIn } from '../formats.ts';
@@ -54,6 +55,7 @@ export function signInRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf, guard: 
     const result = await services.admins.signIn(email, password.slice(0, 256), req.ip);
     if (!result.ok) {
       if (result.reason === 'credentials') return again({ kind: 'credentials' }, 401);
+      countThrottled(services.metrics, req);
       const now = services.clock.now();
       reply.header('retry-after', String(Math.max(1, Math.ceil((result.retryAt - now) / 1000))));
       return again({ kind: 'throttled', retryIn: retryIn(result.retryAt, now) }, 429);
