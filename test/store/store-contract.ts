@@ -338,7 +338,14 @@ export function defineStoreContract(
         { scope: 'sessions', poolId: P, sessionIds: [s.id] },
         meta(T0 + 200),
       );
-      expect(again).toEqual({ revoked: [], sessions: 0, appSessions: 0, deliveries: 0, events: 0, record: null });
+      expect(again).toEqual({
+        revoked: [],
+        sessions: 0,
+        appSessions: 0,
+        deliveries: 0,
+        events: 0,
+        record: null,
+      });
 
       const revoked = await store.sessions.listEndedSince(T0 + 100);
       expect(revoked).toContainEqual({ id: s.id, endedAt: T0 + 100 });
