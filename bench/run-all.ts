@@ -5,7 +5,15 @@ import path from 'node:path';
 import { machine } from './measure.ts';
 
 console.log(`Machine: ${machine()}`);
-for (const bench of ['token-verify.ts', 'http-me.ts', 'end-sessions.ts', 'kick.ts', 'bulk-logout.ts']) {
+for (const bench of [
+  'token-verify.ts',
+  'http-me.ts',
+  'end-sessions.ts',
+  'kick.ts',
+  'bulk-logout.ts',
+  'sdk-verifier.ts',
+  'propagation.ts',
+]) {
   const run = spawnSync(process.execPath, [path.join(import.meta.dirname, bench), ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
