@@ -141,6 +141,24 @@ describe('SDK token verifier', () => {
     });
   });
 
+  it('does not start for an app Signoff refuses: a wrong secret, Shared Signals turned off', async () => {
+    await expect(
+      createTokenVerifier({ issuer, clientId: app.id, clientSecret: 'wrong' }),
+    ).rejects.toMatchObject({
+      name: 'SignoffError',
+      status: 401,
+      message: expect.stringContaining('invalid_client'),
+    });
+    const quiet = (await createAppAndUser(server, { name: 'No signals', ssfEnabled: false })).app;
+    await expect(
+      createTokenVerifier({ issuer, clientId: quiet.id, clientSecret: quiet.secret }),
+    ).rejects.toMatchObject({
+      name: 'SignoffError',
+      status: 400,
+      message: expect.stringContaining('invalid_scope'),
+    });
+  });
+
   describe('refusals', () => {
     it('malformed, bad signature, wrong type, wrong audience, expired', async () => {
       const { token } = await signIn();
@@ -174,7 +192,13 @@ describe('SDK token verifier', () => {
     it('another pool’s token is wrong_issuer; a token signed by a key the issuer never published is unknown_key', async () => {
       const pool = await server.services.pools.create({ name: 'Pool B' });
       if (!pool.ok) throw new Error('pool B');
-      const b = accepted(await server.services.apps.create(pool.pool.id, { name: 'B app' }));
+      // An app registered for client_secret_post: its verifier works the same.
+      const b = accepted(
+        await server.services.apps.create(pool.pool.id, {
+          name: 'B app',
+          tokenEndpointAuthMethod: 'client_secret_post',
+        }),
+      );
       const userB = { username: 'bea', password: 'correct horse battery' };
       if (!(await server.services.users.create(pool.pool.id, userB)).ok) throw new Error('user B');
       const tokenB = (await login(server, b.app.id, userB.username, userB.password)).token;

@@ -234,44 +234,31 @@ export async function startRevocationFeed(options: RevocationFeedOptions): Promi
     closed: false,
   };
   let token: { value: string; expiresAt: number } | null = null;
-  let tokenAuth: 'basic' | 'post' = 'basic';
   let stream: { id: string; pollUrl: string } | null = null;
   /** How long a token lives, seconds: learnt from the start-up route (now − since). */
   let tokenLifetime = 3600;
 
   async function clientToken(signal: AbortSignal): Promise<string> {
     if (token && Date.now() < token.expiresAt - TOKEN_MARGIN_MS) return token.value;
-    // The app is registered for one of client_secret_basic and client_secret_post (RFC 6749
-    // §2.3.1); the one that worked is tried first next time.
-    for (const auth of tokenAuth === 'basic' ? (['basic', 'post'] as const) : (['post', 'basic'] as const)) {
-      const body = new URLSearchParams({ grant_type: 'client_credentials', scope: 'ssf' });
-      const headers = new Headers({
+    // client_secret_basic (RFC 6749 §2.3.1), which Signoff takes from every confidential app,
+    // client_secret_post ones included.
+    const response = await fetch(metadata.tokenEndpoint, {
+      method: 'POST',
+      headers: {
         accept: 'application/json',
         'content-type': 'application/x-www-form-urlencoded',
-      });
-      if (auth === 'basic') {
-        headers.set('authorization', `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`);
-      } else {
-        body.set('client_id', clientId);
-        body.set('client_secret', clientSecret);
-      }
-      const response = await fetch(metadata.tokenEndpoint, {
-        method: 'POST',
-        headers,
-        body: body.toString(),
-        signal: within(REQUEST_TIMEOUT_MS, signal),
-      });
-      const answer = await readJSON(response);
-      if (response.ok && isRecord(answer) && typeof answer.access_token === 'string') {
-        tokenAuth = auth;
-        const expiresIn = typeof answer.expires_in === 'number' ? answer.expires_in : 300;
-        token = { value: answer.access_token, expiresAt: Date.now() + expiresIn * 1000 };
-        return token.value;
-      }
-      if (isRecord(answer) && answer.error === 'invalid_client' && auth === tokenAuth) continue;
+        authorization: `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`,
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'ssf' }).toString(),
+      signal: within(REQUEST_TIMEOUT_MS, signal),
+    });
+    const answer = await readJSON(response);
+    if (!response.ok || !isRecord(answer) || typeof answer.access_token !== 'string') {
       throw failure(response.status, 'client credentials (scope ssf)', answer);
     }
-    throw new SignoffError(401, SignoffErrorCode.UNKNOWN, 'client credentials refused: invalid_client');
+    const expiresIn = typeof answer.expires_in === 'number' ? answer.expires_in : 300;
+    token = { value: answer.access_token, expiresAt: Date.now() + expiresIn * 1000 };
+    return token.value;
   }
 
   /** An SSF request with the client token; a 401 (the token expired or was revoked) gets one new token. */
@@ -481,7 +468,6 @@ export async function startRevocationFeed(options: RevocationFeedOptions): Promi
         ack = [];
         setErrs = {};
         answered();
-        failures = 0;
         const sets = isRecord(answer) && isRecord(answer.sets) ? answer.sets : {};
         let retry: Error | null = null;
         for (const [jti, set] of Object.entries(sets)) {
@@ -508,6 +494,7 @@ export async function startRevocationFeed(options: RevocationFeedOptions): Promi
           }
         }
         if (retry) throw retry;
+        failures = 0;
         if (Date.now() - sweptAt > SWEEP_EVERY_MS) {
           sweptAt = Date.now();
           index.sweep(Math.floor(sweptAt / 1000) - tokenLifetime - (options.clockTolerance ?? 0) - 60);
