@@ -12,6 +12,8 @@ for (const bench of [
   'kick.ts',
   'ssf-kick.ts',
   'bulk-logout.ts',
+  'sdk-verifier.ts',
+  'propagation.ts',
 ]) {
   const run = spawnSync(process.execPath, [path.join(import.meta.dirname, bench), ...process.argv.slice(2)], {
     stdio: 'inherit',

@@ -15,6 +15,15 @@ export {
   type ManagementUsers,
 } from './management-client.ts';
 export { DEFAULT_TOKEN_KEY, type TokenStorage } from './token-storage.ts';
+export {
+  type AccessTokenClaims,
+  createTokenVerifier,
+  type TokenRefusalReason,
+  type TokenVerification,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+  type TokenVerifierStatus,
+} from './token-verifier.ts';
 export type {
   AdminToken,
   Application,
@@ -30,3 +39,12 @@ export type {
   UpdateApplicationInput,
   User,
 } from './types.ts';
+export {
+  type AuthenticatedRequest,
+  bearerTokenOf,
+  createFastifyTokenHook,
+  createTokenMiddleware,
+  type FastifyReplyLike,
+  type NodeResponseLike,
+  refusalOf,
+} from './verifier-middleware.ts';

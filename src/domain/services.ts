@@ -280,6 +280,7 @@ export async function createServices(deps: ServiceDeps) {
     issuerOf,
     allowPrivate: settings.backchannelAllowPrivate,
     queued: setsQueued,
+    tokenLifetimeMs: retentionMs,
   });
   const setPoller = createSetPoller({ store, clock, bus, signSet });
   const ssfRetentionMs = (settings.ssfRetention ?? 7 * 86400) * 1000;

@@ -406,6 +406,8 @@ export interface Store {
       since: number,
       now: number,
     ): Promise<{ sessionId: string; at: number }[]>;
+    /** The latest expiry (ms) of an access token issued on a session of the app, or null. */
+    latestTokenOfApp(poolId: string, appId: string): Promise<number | null>;
     /** Drops SETs still waiting for a poll that were queued before `before`. Returns how many. */
     purgeUnpolled(before: number): Promise<number>;
   };

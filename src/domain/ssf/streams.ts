@@ -63,6 +63,8 @@ export interface StreamServiceDeps {
   allowPrivate: boolean;
   /** Wakes the notice worker and pollers: a SET was queued outside a session end. */
   queued(poolId: string, appIds: string[]): void;
+  /** SIGNOFF_ACCESS_TOKEN_TTL, ms: how long a token issued now lives. */
+  tokenLifetimeMs: number;
 }
 
 /** SIGNOFF_ACCESS_TOKEN_TTL's maximum (src/config.ts): no token lives longer. */
@@ -302,8 +304,13 @@ export function createStreamService(deps: StreamServiceDeps) {
       const now = clock.now();
       const since = now - MAX_TOKEN_LIFETIME_MS;
       const ended = await store.ssf.endedSessionsOfApp(receiver.poolId, receiver.appId, since, now);
+      // How long the verifier must remember what it learns from now on: the configured token
+      // lifetime, or longer while tokens issued under a longer one are still valid.
+      const latest = await store.ssf.latestTokenOfApp(receiver.poolId, receiver.appId);
+      const lifetime = Math.max(deps.tokenLifetimeMs, (latest ?? 0) - now);
       return {
         since: Math.floor(since / 1000),
+        token_lifetime: Math.ceil(lifetime / 1000),
         sessions: ended.map((e) => ({ sid: e.sessionId, at: Math.floor(e.at / 1000) })),
       };
     },

@@ -303,6 +303,17 @@ export function createSSFStore(db: SqlDriver): Store['ssf'] {
       return [...latest].map(([sessionId, at]) => ({ sessionId, at }));
     },
 
+    latestTokenOfApp: async (poolId, appId) => {
+      const row = (
+        await db.query(
+          `SELECT max(s.tokens_until) AS t FROM app_sessions a JOIN sessions s ON s.id = a.session_id
+           WHERE a.app_id = $1 AND a.pool_id = $2`,
+          [appId, poolId],
+        )
+      )[0];
+      return nnum(row?.t);
+    },
+
     purgeUnpolled: async (before) =>
       (
         await db.query(

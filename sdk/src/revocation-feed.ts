@@ -1,0 +1,535 @@
+// What keeps the token verifier's revocation index current: the app's own Shared Signals
+// stream (SSF 1.0), polled (RFC 8936), and Signoff's start-up list of recent revocations.
+//
+// - Discovery: the issuer's OpenID configuration (token endpoint, jwks_uri) and its SSF
+//   metadata, at `/.well-known/ssf-configuration` + the issuer's path (SSF 1.0 §7.2), or under
+//   the issuer as Signoff also serves it. Each must name the issuer it was asked for (§7.2.3).
+// - Authorization: a client-credentials token with scope `ssf` (SSF 1.0 §7.1.1
+//   authorization_schemes urn:ietf:rfc:6749), renewed before it expires and once on a 401.
+// - The stream: the app's poll stream with this verifier's description, created if there is
+//   none (§8.1.1.1), enabled if it was paused or disabled (§8.1.2.2). A SET on a polled stream
+//   goes to whichever poller takes it: every process verifying tokens needs its own stream
+//   (its own description).
+// - Start-up and after every outage: `GET {issuer}/ssf/revocations`, the app's sessions that
+//   ended within a token lifetime, so that what ended while no poll ran is refused too.
+// - The loop: a long poll, acknowledging (RFC 8936 §2.4) every SET verified and applied in the
+//   previous answer and reporting (setErrs) those refused, so that an answer comes the moment a
+//   session ends. Failures back off exponentially (250 ms doubling to 30 s, jittered) until an
+//   answer comes again.
+import { errors, type JWTPayload, jwtVerify } from 'jose';
+import { type FetchLike, SignoffError, SignoffErrorCode } from './http.ts';
+import { ForeignIssuer, type KeySet, KeySetUnavailable } from './key-set.ts';
+import type { RevocationIndex } from './revocation-index.ts';
+
+const POLL = 'urn:ietf:rfc:8936';
+/** CAEP 1.0 §3.1 and RISC 1.0 §2.7: the events that end tokens. */
+const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
+const ACCOUNT_PURGED = 'https://schemas.openid.net/secevent/risc/event-type/account-purged';
+
+/** Signoff's long poll answers within 25 s; one open longer than this is taken as lost. */
+const POLL_TIMEOUT_MS = 35_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+const MAX_EVENTS = 500;
+const BACKOFF_FIRST_MS = 250;
+const BACKOFF_MAX_MS = 30_000;
+const SWEEP_EVERY_MS = 60_000;
+/** The client token is renewed this long before it expires. */
+const TOKEN_MARGIN_MS = 30_000;
+
+/**
+ * Where an issuer's keys, tokens and Shared Signals are, from its discovery documents.
+ *
+ * @example
+ * ```ts
+ * const metadata: IssuerMetadata = await discoverIssuer('https://id.example.com/oidc', defaultFetch());
+ * console.log(metadata.jwksUri, metadata.configurationEndpoint);
+ * ```
+ */
+export interface IssuerMetadata {
+  issuer: string;
+  jwksUri: string;
+  tokenEndpoint: string;
+  /** SSF 1.0 §7.1 configuration_endpoint: the stream management endpoint. */
+  configurationEndpoint: string;
+  statusEndpoint: string | null;
+  /** Signoff's start-up route: this app's sessions that ended within a token lifetime. */
+  revocationsEndpoint: string;
+}
+
+type Json = Record<string, unknown>;
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+async function readJSON(response: Response): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return text === '' ? null : JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** A refusal's words, from an OAuth ({error, error_description}) or SSF ({err, description}) body. */
+function problemOf(body: unknown): string {
+  if (!isRecord(body)) return '';
+  const code = body.error ?? body.err;
+  const text = body.error_description ?? body.description;
+  return [code, text].filter((part) => typeof part === 'string').join(': ');
+}
+
+const failure = (status: number, what: string, body: unknown) => {
+  const problem = problemOf(body);
+  return new SignoffError(
+    status,
+    SignoffErrorCode.UNKNOWN,
+    `${what}: HTTP ${status}${problem ? ` (${problem})` : ''}`,
+  );
+};
+
+/** A signal that aborts with `signal` or after `ms`. */
+const within = (ms: number, signal?: AbortSignal) =>
+  signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
+
+/**
+ * Reads the issuer's OpenID configuration and SSF metadata. Throws a {@link SignoffError} when
+ * either cannot be read or names another issuer.
+ *
+ * @example
+ * ```ts
+ * const metadata = await discoverIssuer('https://id.example.com/oidc', defaultFetch());
+ * ```
+ */
+export async function discoverIssuer(issuer: string, fetch: FetchLike): Promise<IssuerMetadata> {
+  const get = async (url: string) => {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'GET',
+        headers: { accept: 'application/json' },
+        signal: within(REQUEST_TIMEOUT_MS),
+      });
+    } catch (cause) {
+      throw new SignoffError(0, SignoffErrorCode.UNKNOWN, `${url}: ${String(cause)}`, { cause });
+    }
+    const body = await readJSON(response);
+    if (!response.ok || !isRecord(body)) return { status: response.status, body: null };
+    // OpenID Connect Discovery 1.0 §4.3, SSF 1.0 §7.2.3: the issuer named must be the one asked for.
+    if (body.issuer !== issuer) {
+      throw new SignoffError(
+        response.status,
+        SignoffErrorCode.UNKNOWN,
+        `${url} names the issuer ${JSON.stringify(body.issuer)}, not ${issuer}`,
+      );
+    }
+    return { status: response.status, body };
+  };
+  const openid = await get(`${issuer}/.well-known/openid-configuration`);
+  if (!openid.body) throw failure(openid.status, `${issuer}/.well-known/openid-configuration`, null);
+  const url = new URL(issuer);
+  const path = url.pathname === '/' ? '' : url.pathname;
+  let ssf = await get(`${url.origin}/.well-known/ssf-configuration${path}`);
+  if (!ssf.body) ssf = await get(`${issuer}/.well-known/ssf-configuration`);
+  if (!ssf.body) throw failure(ssf.status, `${issuer}: no Shared Signals transmitter metadata`, null);
+  const string = (doc: Json, name: string) => {
+    const value = doc[name];
+    if (typeof value !== 'string') {
+      throw new SignoffError(0, SignoffErrorCode.UNKNOWN, `${issuer}: discovery has no ${name}`);
+    }
+    return value;
+  };
+  return {
+    issuer,
+    jwksUri: string(openid.body, 'jwks_uri'),
+    tokenEndpoint: string(openid.body, 'token_endpoint'),
+    configurationEndpoint: string(ssf.body, 'configuration_endpoint'),
+    statusEndpoint: typeof ssf.body.status_endpoint === 'string' ? ssf.body.status_endpoint : null,
+    revocationsEndpoint: `${issuer}/ssf/revocations`,
+  };
+}
+
+/**
+ * How the feed is doing, read on every `verify`: whether its last request succeeded, and when
+ * it last heard from Signoff (ms since the epoch).
+ *
+ * @example
+ * ```ts
+ * const stale = !feed.health.up && Date.now() - feed.health.lastAnswerAt > 60_000;
+ * ```
+ */
+export interface FeedHealth {
+  up: boolean;
+  lastAnswerAt: number;
+  lastError: Error | null;
+  streamId: string | null;
+  closed: boolean;
+}
+
+/**
+ * The running feed: its health and the way to stop it.
+ *
+ * @example
+ * ```ts
+ * const feed = await startRevocationFeed({ metadata, keys, index, clientId, clientSecret, fetch, streamDescription });
+ * await feed.close(); // the long poll is aborted; no request follows
+ * ```
+ */
+export interface RevocationFeed {
+  readonly health: FeedHealth;
+  /** Aborts the request in flight and the wait between retries; resolves when the loop has ended. */
+  close(): Promise<void>;
+}
+
+/**
+ * What {@link startRevocationFeed} needs.
+ *
+ * @example
+ * ```ts
+ * const options: RevocationFeedOptions = {
+ *   metadata, keys, index, fetch: defaultFetch(),
+ *   clientId: 'app-id', clientSecret: 'app-secret', streamDescription: 'orders-api',
+ * };
+ * ```
+ */
+export interface RevocationFeedOptions {
+  metadata: IssuerMetadata;
+  keys: KeySet;
+  index: RevocationIndex;
+  clientId: string;
+  clientSecret: string;
+  fetch: FetchLike;
+  streamDescription: string;
+  /** Seconds of clock tolerance the verifier allows: index entries are kept that much longer. */
+  clockTolerance?: number;
+  onError?: ((error: Error) => void) | undefined;
+}
+
+/** RFC 6749 Appendix B: the client id and secret are form-encoded before Basic encoding (§2.3.1). */
+const formEncode = (value: string) =>
+  encodeURIComponent(value).replace(/[!'()*~]|%20/g, (c) =>
+    c === '%20' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+
+/**
+ * Sets up the stream, loads the start-up revocations into the index, and starts the poll loop.
+ * Resolves once the index holds what Signoff reported; rejects (with a {@link SignoffError})
+ * when the token, the stream or the revocations could not be had.
+ *
+ * @example
+ * ```ts
+ * const metadata = await discoverIssuer(issuer, fetch);
+ * const keys = await loadKeySet({ jwksUri: metadata.jwksUri, issuer, fetch });
+ * const index = createRevocationIndex();
+ * const feed = await startRevocationFeed({ metadata, keys, index, clientId, clientSecret, fetch, streamDescription: 'api' });
+ * ```
+ */
+export async function startRevocationFeed(options: RevocationFeedOptions): Promise<RevocationFeed> {
+  const { metadata, keys, index, clientId, clientSecret, fetch } = options;
+  const { issuer } = metadata;
+  const stop = new AbortController();
+  const health: FeedHealth = {
+    up: true,
+    lastAnswerAt: Date.now(),
+    lastError: null,
+    streamId: null,
+    closed: false,
+  };
+  let token: { value: string; expiresAt: number } | null = null;
+  let stream: { id: string; pollUrl: string } | null = null;
+  /** How long a token may still live, seconds: learnt from the start-up route. */
+  let tokenLifetime = 3600;
+
+  async function clientToken(signal: AbortSignal): Promise<string> {
+    if (token && Date.now() < token.expiresAt - TOKEN_MARGIN_MS) return token.value;
+    // client_secret_basic (RFC 6749 §2.3.1), which Signoff takes from every confidential app,
+    // client_secret_post ones included.
+    const response = await fetch(metadata.tokenEndpoint, {
+      method: 'POST',
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`,
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'ssf' }).toString(),
+      signal: within(REQUEST_TIMEOUT_MS, signal),
+    });
+    const answer = await readJSON(response);
+    if (!response.ok || !isRecord(answer) || typeof answer.access_token !== 'string') {
+      throw failure(response.status, 'client credentials (scope ssf)', answer);
+    }
+    const expiresIn = typeof answer.expires_in === 'number' ? answer.expires_in : 300;
+    token = { value: answer.access_token, expiresAt: Date.now() + expiresIn * 1000 };
+    return token.value;
+  }
+
+  /** An SSF request with the client token; a 401 (the token expired or was revoked) gets one new token. */
+  async function call(
+    method: 'GET' | 'POST' | 'PATCH',
+    url: string,
+    body: unknown,
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      const headers = new Headers({
+        accept: 'application/json',
+        authorization: `Bearer ${await clientToken(stop.signal)}`,
+      });
+      if (body !== undefined) headers.set('content-type', 'application/json');
+      const response = await fetch(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: within(timeoutMs, stop.signal),
+      });
+      const answer = await readJSON(response);
+      if (response.status === 401 && attempt === 0) {
+        token = null;
+        continue;
+      }
+      if (!response.ok) throw failure(response.status, `${method} ${url}`, answer);
+      return answer;
+    }
+  }
+
+  const streamOf = (value: unknown) => {
+    if (!isRecord(value) || typeof value.stream_id !== 'string' || !isRecord(value.delivery)) return null;
+    return value as Json & { stream_id: string; delivery: Json; events_delivered?: unknown };
+  };
+
+  /** The app's poll stream with this verifier's description, made ready to poll. */
+  async function ensureStream(): Promise<{ id: string; pollUrl: string }> {
+    const wanted = [SESSION_REVOKED, ACCOUNT_PURGED];
+    const listed = await call('GET', metadata.configurationEndpoint, undefined);
+    let found = (Array.isArray(listed) ? listed : [listed])
+      .map(streamOf)
+      .find((s) => s?.description === options.streamDescription && s.delivery.method === POLL);
+    if (!found) {
+      found = streamOf(
+        await call('POST', metadata.configurationEndpoint, {
+          delivery: { method: POLL },
+          events_requested: wanted,
+          description: options.streamDescription,
+        }),
+      );
+    } else {
+      const delivered = Array.isArray(found.events_delivered) ? found.events_delivered : [];
+      if (!wanted.every((event) => delivered.includes(event))) {
+        found = streamOf(
+          await call('PATCH', metadata.configurationEndpoint, {
+            stream_id: found.stream_id,
+            events_requested: wanted,
+          }),
+        );
+      }
+    }
+    if (!found)
+      throw new SignoffError(0, SignoffErrorCode.UNKNOWN, 'the transmitter sent no stream configuration');
+    const pollUrl = found.delivery.endpoint_url;
+    // The client token goes to the poll URL: only to the issuer's own origin.
+    if (typeof pollUrl !== 'string' || new URL(pollUrl).origin !== new URL(issuer).origin) {
+      throw new SignoffError(
+        0,
+        SignoffErrorCode.UNKNOWN,
+        `the stream's poll URL ${String(pollUrl)} is not the issuer's`,
+      );
+    }
+    if (metadata.statusEndpoint) {
+      const status = await call(
+        'GET',
+        `${metadata.statusEndpoint}?stream_id=${encodeURIComponent(found.stream_id)}`,
+        undefined,
+      );
+      if (isRecord(status) && status.status !== 'enabled') {
+        await call('POST', metadata.statusEndpoint, { stream_id: found.stream_id, status: 'enabled' });
+      }
+    }
+    health.streamId = found.stream_id;
+    return { id: found.stream_id, pollUrl };
+  }
+
+  async function loadRevocations() {
+    const answer = await call('GET', metadata.revocationsEndpoint, undefined);
+    if (!isRecord(answer) || !Array.isArray(answer.sessions) || typeof answer.since !== 'number') {
+      throw new SignoffError(
+        0,
+        SignoffErrorCode.UNKNOWN,
+        `${metadata.revocationsEndpoint}: unexpected answer`,
+      );
+    }
+    // token_lifetime: the longest a token of the app may still live (the configured lifetime,
+    // or longer while tokens issued under a longer one are valid); older servers: now − since.
+    tokenLifetime = Math.max(
+      60,
+      typeof answer.token_lifetime === 'number'
+        ? answer.token_lifetime
+        : Math.round(Date.now() / 1000 - answer.since),
+    );
+    for (const entry of answer.sessions) {
+      if (isRecord(entry) && typeof entry.sid === 'string' && typeof entry.at === 'number') {
+        index.revokeSession(entry.sid, entry.at);
+      }
+    }
+  }
+
+  /** The user id of an RFC 9493 iss_sub subject of this issuer. */
+  const userOf = (subject: unknown) =>
+    isRecord(subject) &&
+    subject.format === 'iss_sub' &&
+    subject.iss === issuer &&
+    typeof subject.sub === 'string'
+      ? subject.sub
+      : null;
+
+  /** Applies a verified SET's events to the index (CAEP 1.0 §3.1, RISC 1.0 §2.7). */
+  function apply(payload: JWTPayload) {
+    const events = payload.events;
+    if (!isRecord(events)) return { err: 'invalid_request', description: 'no events' };
+    const subject = payload.sub_id;
+    for (const [type, event] of Object.entries(events)) {
+      const at =
+        isRecord(event) && typeof event.event_timestamp === 'number' ? event.event_timestamp : payload.iat!;
+      if (type === SESSION_REVOKED) {
+        // SSF 1.0 §3.3 complex subject: the session when one ended; the user alone stands for
+        // every session of the user in this app (CAEP 1.0 §3.1).
+        const session = isRecord(subject) && subject.format === 'complex' ? subject.session : undefined;
+        const user =
+          isRecord(subject) && subject.format === 'complex' ? userOf(subject.user) : userOf(subject);
+        if (isRecord(session) && typeof session.id === 'string') index.revokeSession(session.id, at);
+        else if (user) index.revokeUser(user, at);
+      } else if (type === ACCOUNT_PURGED) {
+        const user = userOf(subject);
+        if (user) index.revokeUser(user, at);
+      }
+      // Other events (credential-change, verification) end no token: acknowledged, nothing to do.
+    }
+    return null;
+  }
+
+  /** RFC 8935 §2.3 / RFC 8936 §2.4: the error code for a SET that failed verification. */
+  function setErrorOf(error: unknown): string {
+    if (error instanceof ForeignIssuer) return 'invalid_issuer';
+    if (error instanceof errors.JWTClaimValidationFailed) {
+      if (error.claim === 'iss') return 'invalid_issuer';
+      if (error.claim === 'aud') return 'invalid_audience';
+      return 'invalid_request';
+    }
+    if (
+      error instanceof errors.JWSSignatureVerificationFailed ||
+      error instanceof errors.JWKSNoMatchingKey ||
+      error instanceof errors.JOSEAlgNotAllowed
+    ) {
+      return 'invalid_key';
+    }
+    return 'invalid_request';
+  }
+
+  function failed(error: unknown) {
+    const problem = error instanceof Error ? error : new Error(String(error));
+    health.up = false;
+    health.lastError = problem;
+    options.onError?.(problem);
+  }
+
+  const answered = () => {
+    health.up = true;
+    health.lastAnswerAt = Date.now();
+  };
+
+  function sleep(ms: number) {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stop.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stop.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  async function run() {
+    let ack: string[] = [];
+    let setErrs: Record<string, { err: string; description: string }> = {};
+    let failures = 0;
+    let reload = false;
+    let sweptAt = Date.now();
+    while (!stop.signal.aborted) {
+      try {
+        if (reload) {
+          const next = await ensureStream();
+          if (next.id !== stream?.id) {
+            ack = [];
+            setErrs = {};
+          }
+          stream = next;
+          await loadRevocations();
+          reload = false;
+          answered();
+        }
+        const current = stream!;
+        const answer = await call(
+          'POST',
+          current.pollUrl,
+          { maxEvents: MAX_EVENTS, returnImmediately: false, ack, setErrs },
+          POLL_TIMEOUT_MS,
+        );
+        ack = [];
+        setErrs = {};
+        answered();
+        const sets = isRecord(answer) && isRecord(answer.sets) ? answer.sets : {};
+        let retry: Error | null = null;
+        for (const [jti, set] of Object.entries(sets)) {
+          if (typeof set !== 'string') {
+            setErrs[jti] = { err: 'invalid_request', description: 'not a compact JWS' };
+            continue;
+          }
+          try {
+            const { payload } = await jwtVerify(set, keys.resolveFresh, {
+              issuer,
+              audience: clientId,
+              typ: 'secevent+jwt',
+              algorithms: ['RS256'],
+              requiredClaims: ['jti', 'iat', 'events'],
+            });
+            const refused =
+              payload.jti === jti ? apply(payload) : { err: 'invalid_request', description: 'jti differs' };
+            if (refused) setErrs[jti] = refused;
+            else ack.push(jti);
+          } catch (error) {
+            // The keys could not be fetched: neither acknowledged nor refused, so it comes again.
+            if (error instanceof KeySetUnavailable) retry = error;
+            else setErrs[jti] = { err: setErrorOf(error), description: String((error as Error).message) };
+          }
+        }
+        if (retry) throw retry;
+        failures = 0;
+        if (Date.now() - sweptAt > SWEEP_EVERY_MS) {
+          sweptAt = Date.now();
+          index.sweep(Math.floor(sweptAt / 1000) - tokenLifetime - (options.clockTolerance ?? 0) - 60);
+        }
+      } catch (error) {
+        if (stop.signal.aborted) break;
+        failed(error);
+        failures++;
+        // SETs may have been missed (a stream deleted, an outage past retention): the stream is
+        // looked up and the start-up revocations loaded again before the next poll.
+        reload = true;
+        const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (failures - 1));
+        await sleep(delay * (0.5 + Math.random() / 2));
+      }
+    }
+  }
+
+  stream = await ensureStream();
+  await loadRevocations();
+  answered();
+  const loop = run();
+
+  return {
+    health,
+    async close() {
+      health.closed = true;
+      stop.abort();
+      await loop;
+    },
+  };
+}
