@@ -274,9 +274,10 @@ export function ssfRoutes(app: App, ctx: HttpContext) {
         async (req, reply) => {
           const r = await receiver(req, reply);
           if (!r) return reply;
-          // A long poll ends early when its client goes away.
+          // A long poll ends early when its client goes away. The response's close, not the
+          // request's: on Node 24 the request stream closes as soon as its body has been read.
           const aborted = new AbortController();
-          req.raw.once('close', () => aborted.abort());
+          reply.raw.once('close', () => aborted.abort());
           const polled = await services.setPoller.poll(r, req.params.streamId, req.body, aborted.signal);
           if (!polled.ok) return fail(reply, polled);
           return reply.header('cache-control', 'no-store').send(polled.value);
