@@ -116,7 +116,7 @@ function sessionIdOf(token: string): string | null {
  *
  * @example
  * ```ts
- * import { AuthenticationClient } from './sdk/src/index.ts';
+ * import { AuthenticationClient } from '@signoff/sdk';
  *
  * const auth = new AuthenticationClient({ host: 'https://id.example.com', appId: 'my-app-id' });
  * await auth.login('ada@example.com', 'correct horse battery'); // token saved

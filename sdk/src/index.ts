@@ -1,5 +1,6 @@
-// Signoff's JavaScript/TypeScript SDK: browser and Node.js, web platform APIs only.
-// Every export is documented (with an example) where it is declared.
+// Signoff's JavaScript/TypeScript SDK, the package @signoff/sdk (its one entry point): browser
+// and Node.js, web platform APIs only. Every export is documented (with an example) where it
+// is declared.
 export {
   AuthenticationClient,
   type AuthenticationClientOptions,

@@ -111,7 +111,7 @@ const RENEW_MARGIN_MS = 60_000;
  *
  * @example
  * ```ts
- * import { ManagementClient } from './sdk/src/index.ts';
+ * import { ManagementClient } from '@signoff/sdk';
  *
  * const management = new ManagementClient({
  *   host: 'https://id.example.com',

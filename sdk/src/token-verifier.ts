@@ -227,7 +227,7 @@ function reasonOf(error: unknown): TokenRefusalReason {
  *
  * @example
  * ```ts
- * import { createTokenVerifier } from './sdk/src/index.ts';
+ * import { createTokenVerifier } from '@signoff/sdk';
  *
  * const verifier = await createTokenVerifier({
  *   issuer: 'https://id.example.com/oidc',

@@ -99,7 +99,7 @@ export function bearerTokenOf(header: string | undefined): string | null {
  * @example
  * ```ts
  * import http from 'node:http';
- * import { createTokenMiddleware, createTokenVerifier } from './sdk/src/index.ts';
+ * import { createTokenMiddleware, createTokenVerifier } from '@signoff/sdk';
  *
  * const verifier = await createTokenVerifier({ issuer, clientId, clientSecret });
  * const auth = createTokenMiddleware(verifier);
@@ -147,7 +147,7 @@ export function createTokenMiddleware(verifier: Pick<TokenVerifier, 'verify'>) {
  * @example
  * ```ts
  * import Fastify from 'fastify';
- * import { createFastifyTokenHook, createTokenVerifier, type AccessTokenClaims } from './sdk/src/index.ts';
+ * import { createFastifyTokenHook, createTokenVerifier, type AccessTokenClaims } from '@signoff/sdk';
  *
  * declare module 'fastify' {
  *   interface FastifyRequest { auth?: AccessTokenClaims }
