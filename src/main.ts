@@ -8,7 +8,7 @@ import type { Bus } from './bus/bus.ts';
 import { createMemoryBus } from './bus/memory-bus.ts';
 import { createRedisBus } from './bus/redis-bus.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { bootstrap, describeBootstrap } from './domain/bootstrap.ts';
+import { bootstrap, describeBootstrap, startUrls } from './domain/bootstrap.ts';
 import { systemClock } from './domain/clock.ts';
 import { createServices } from './domain/services.ts';
 import { createLogger } from './logger.ts';
@@ -121,11 +121,12 @@ async function main() {
   }
 
   const report = await bootstrap(services, config);
-  const banner = describeBootstrap(report);
+  const urls = startUrls(config.publicUrl);
+  const banner = describeBootstrap(report, urls);
   if (banner) process.stdout.write(`${banner}\n`);
   serving = true;
   log.info(
-    { url: config.publicUrl, store: store.kind, bus: bus.kind, pool: services.defaultPoolId() },
+    { url: config.publicUrl, store: store.kind, bus: bus.kind, pool: services.defaultPoolId(), urls },
     'signoff is listening',
   );
 

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../src/bus/memory-bus.ts';
-import { bootstrap, describeBootstrap } from '../src/domain/bootstrap.ts';
+import { bootstrap, describeBootstrap, startUrls } from '../src/domain/bootstrap.ts';
 import { systemClock } from '../src/domain/clock.ts';
 import { createServices } from '../src/domain/services.ts';
 import { openTestStore, quietLog, TEST_SETTINGS } from './helpers/server.ts';
@@ -65,5 +65,33 @@ describe('first start', () => {
     expect(await s.admins.verify('root@acme.test', 'root-password')).not.toBeNull();
     expect(await s.admins.verify('root@acme.test', 'wrong')).toBeNull();
     await s.stop();
+  });
+
+  it('the first start’s banner says where to go: sign-in, personal center, console, OIDC, API, health', () => {
+    const urls = startUrls('https://id.example.com');
+    expect(urls).toEqual({
+      home: 'https://id.example.com/',
+      signIn: 'https://id.example.com/login',
+      personalCenter: 'https://id.example.com/u',
+      console: 'https://id.example.com/console',
+      issuer: 'https://id.example.com/oidc',
+      discovery: 'https://id.example.com/oidc/.well-known/openid-configuration',
+      openapi: 'https://id.example.com/api/openapi.json',
+      health: 'https://id.example.com/health',
+    });
+    const banner = describeBootstrap({ pool: { id: 'p', secret: 's3cret' } }, urls)!;
+    expect(banner).toMatch(/user pool id\s+p\n/);
+    for (const [label, url] of [
+      ['sign-in', urls.signIn],
+      ['personal center', urls.personalCenter],
+      ['console', urls.console],
+      ['OIDC issuer', urls.issuer],
+      ['OIDC discovery', urls.discovery],
+      ['health', urls.health],
+    ] as const) {
+      expect(banner).toMatch(new RegExp(`^  ${label} +${url.replace(/[.]/g, '\\.')}$`, 'm'));
+    }
+    // A later start creates nothing and prints nothing, URLs or not (they are in its log line).
+    expect(describeBootstrap({}, urls)).toBeNull();
   });
 });

@@ -2,7 +2,9 @@
 // three Wix Headless paths. Whatever the redirect parameter holds, the browser's session ends,
 // its token is refused at once, its cookies expire, and the only Location ever sent is a
 // registered logout redirect URI, character for character.
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumExecutable, isolatedPage, launchChromium } from './helpers/browser.ts';
 import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
 
 const REGISTERED = 'https://app.example.com/bye';
@@ -275,7 +277,7 @@ describe('front-end logout routes', () => {
       const { token, cookie } = await signIn();
       const res = await server.app.inject({
         url: `/v1/logout?clientId=nope&postLogoutRedirectUri=${encodeURIComponent(REGISTERED)}`,
-        headers: { cookie },
+        headers: { cookie, accept: 'application/json' },
       });
       expect(res.statusCode).toBe(404);
       expect(res.headers.location).toBeUndefined();
@@ -293,9 +295,10 @@ describe('front-end logout routes', () => {
       const { token, cookie } = await signIn();
       const res = await server.app.inject({
         url: `/v1/logout?clientId=${appId}&postLogoutRedirectUri=${encodeURIComponent('https://evil.com/')}`,
-        headers: { cookie },
+        headers: { cookie, accept: 'application/json' },
       });
       expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(res.json()).toMatchObject({
         message: expect.any(String),
         details: { validationError: { fieldViolations: [{ field: 'postLogoutRedirectUri' }] } },
@@ -308,11 +311,78 @@ describe('front-end logout routes', () => {
       const { token, cookie } = await signIn();
       const res = await server.app.inject({
         url: `/v1/logout?postLogoutRedirectUri=${encodeURIComponent(REGISTERED)}`,
-        headers: { cookie },
+        headers: { cookie, accept: 'application/json' },
       });
       expect(res.statusCode).toBe(400);
       expect(res.json().details.validationError.fieldViolations[0].field).toBe('clientId');
       await expectRefused(token);
+    });
+
+    it('an API client that sends no Accept, or */* (curl), gets the JSON too', async () => {
+      const url = `/v1/logout?clientId=${appId}&postLogoutRedirectUri=${encodeURIComponent('https://evil.com/')}`;
+      for (const headers of [{}, { accept: '*/*' }, { accept: 'application/json, text/html;q=0.5' }]) {
+        const res = await server.app.inject({ url, headers });
+        expect(res.statusCode, JSON.stringify(headers)).toBe(400);
+        expect(res.json().details.validationError.fieldViolations[0].field).toBe('postLogoutRedirectUri');
+      }
+    });
+
+    it('unregistered postLogoutRedirectUri in a browser: the 400 signed-out page saying why, not raw JSON', async () => {
+      const url = `/v1/logout?clientId=${appId}&postLogoutRedirectUri=${encodeURIComponent('https://evil.com/')}`;
+      const browsers = [
+        // Chromium's navigation Accept, then a navigation known only by its Fetch metadata.
+        { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8' },
+        { accept: '*/*', 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate' },
+      ];
+      for (const headers of browsers) {
+        const { token, cookie } = await signIn();
+        const res = await server.app.inject({ url, headers: { ...headers, cookie } });
+        expect(res.statusCode).toBe(400);
+        expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+        expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+        expect(res.headers.location).toBeUndefined();
+        expect(res.body).toContain('<h1>You are signed out</h1>');
+        expect(res.body).toContain('not registered with Signoff');
+        expect(res.body).not.toContain('evil.com');
+        expect(res.body).toContain('href="/login"');
+        expectCookiesExpired(res);
+        await expectRefused(token);
+      }
+    });
+
+    it('the other Wix errors in a browser are pages too, with their status', async () => {
+      const accept = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8';
+      const cases = [
+        {
+          url: `/v1/logout?clientId=nope&postLogoutRedirectUri=${encodeURIComponent(REGISTERED)}`,
+          status: 404,
+          says: 'application that sent you here is not registered',
+        },
+        {
+          url: `/v1/logout?clientId=nope`,
+          status: 404,
+          says: 'application that sent you here is not registered',
+        },
+        {
+          url: `/v1/logout?postLogoutRedirectUri=${encodeURIComponent(REGISTERED)}`,
+          status: 400,
+          says: 'not registered with Signoff',
+        },
+        {
+          url: `/iam/authentication/v1/logout?clientId=${appId}&clientId=${appId}`,
+          status: 400,
+          says: 'not registered with Signoff',
+        },
+      ];
+      for (const { url, status, says } of cases) {
+        const { token, cookie } = await signIn();
+        const res = await server.app.inject({ url, headers: { accept, cookie } });
+        expect(res.statusCode, url).toBe(status);
+        expect(res.headers['content-type'], url).toBe('text/html; charset=utf-8');
+        expect(res.body, url).toContain(says);
+        expectCookiesExpired(res);
+        await expectRefused(token);
+      }
     });
 
     it('no redirect: 200 HTML signed-out page', async () => {
@@ -326,5 +396,36 @@ describe('front-end logout routes', () => {
       }
       await expectRefused(token);
     });
+  });
+});
+
+describe.skipIf(!chromiumExecutable)('Wix logout errors in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let appId: string;
+  beforeAll(async () => {
+    server = await startTestServer({ listen: true });
+    ({
+      app: { id: appId },
+    } = await createAppAndUser(server, { logoutRedirectUris: [REGISTERED] }));
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('Wix logout with an unregistered postLogoutRedirectUri shows the signed-out page', async () => {
+    const { context, page, problems } = await isolatedPage(browser, [server.url]);
+    const url = `${server.url}/v1/logout?clientId=${appId}&postLogoutRedirectUri=${encodeURIComponent('https://evil.example/')}`;
+    const response = await page.goto(url);
+    expect(response?.status()).toBe(400);
+    expect(response?.headers()['content-type']).toBe('text/html; charset=utf-8');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('You are signed out');
+    await expect(page.getByRole('note').textContent()).resolves.toContain('not registered with Signoff');
+    expect(await page.getByRole('link', { name: 'Sign in again' }).getAttribute('href')).toBe('/login');
+    await context.close();
+    // Chromium reports the page's own 400 status as a console error; nothing else may appear.
+    expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
   });
 });

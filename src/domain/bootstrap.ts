@@ -35,8 +35,39 @@ export async function bootstrap(
   return report;
 }
 
-/** The lines printed on the start that created something; secrets only when generated. */
-export function describeBootstrap(report: BootstrapReport): string | null {
+/** Where a person goes first: printed by the first start, logged by every start. */
+export interface StartUrls {
+  home: string;
+  signIn: string;
+  personalCenter: string;
+  console: string;
+  issuer: string;
+  discovery: string;
+  openapi: string;
+  health: string;
+}
+
+/** The start URLs of a server at `publicUrl` (SIGNOFF_PUBLIC_URL). */
+export function startUrls(publicUrl: string): StartUrls {
+  // The default pool's issuer is always /oidc (services.issuerOf); other pools' are below it.
+  const issuer = `${publicUrl}/oidc`;
+  return {
+    home: `${publicUrl}/`,
+    signIn: `${publicUrl}/login`,
+    personalCenter: `${publicUrl}/u`,
+    console: `${publicUrl}/console`,
+    issuer,
+    discovery: `${issuer}/.well-known/openid-configuration`,
+    openapi: `${publicUrl}/api/openapi.json`,
+    health: `${publicUrl}/health`,
+  };
+}
+
+/**
+ * The lines printed on the start that created something — secrets only when generated — and,
+ * with `urls`, where to go next. Null on any later start: nothing is printed then.
+ */
+export function describeBootstrap(report: BootstrapReport, urls?: StartUrls): string | null {
   if (!report.pool && !report.admin) return null;
   const lines = [
     '',
@@ -50,6 +81,18 @@ export function describeBootstrap(report: BootstrapReport): string | null {
   if (report.admin) {
     lines.push(`  console email     ${report.admin.email}`);
     lines.push(`  console password  ${report.admin.password ?? '(from SIGNOFF_ADMIN_PASSWORD)'}`);
+  }
+  if (urls) {
+    lines.push(
+      '',
+      `  sign-in           ${urls.signIn}`,
+      `  personal center   ${urls.personalCenter}`,
+      `  console           ${urls.console}`,
+      `  OIDC issuer       ${urls.issuer}`,
+      `  OIDC discovery    ${urls.discovery}`,
+      `  API (OpenAPI)     ${urls.openapi}`,
+      `  health            ${urls.health}`,
+    );
   }
   lines.push('');
   return lines.join('\n');

@@ -13,10 +13,11 @@ import type { HttpContext } from '../context.ts';
 import { expireBrowserCookies } from './browser-cookies.ts';
 import { browserSession, principalOf } from './browser-session.ts';
 import type { Csrf } from './csrf.ts';
-import { signedOutPage } from './message-views.ts';
+import { type SignedOutView, signedOutPage } from './message-views.ts';
 import type { PageApp } from './page-app.ts';
 import { pageHeaders, redirectTo, sendPage } from './page-reply.ts';
 import { param, REPEATED } from './params.ts';
+import { wantsPage } from './wants-page.ts';
 
 export const WIX_LOGOUT_PATHS = [
   '/v1/logout',
@@ -67,9 +68,17 @@ export function frontendLogoutRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
     return sendPage(reply, signedOutPage());
   });
 
-  // Wix Headless: ?clientId=…&postLogoutRedirectUri=…; errors in Wix's own body shape.
-  const wixError = (reply: FastifyReply, status: number, message: string, details: object) =>
-    pageHeaders(reply).status(status).send({ message, details });
+  // Wix Headless: ?clientId=…&postLogoutRedirectUri=…. Errors are Wix's own JSON body for API
+  // clients; a browser sent here by an app gets the signed-out page saying why it stayed, with
+  // the same status (raw JSON in a browser is a dead end, issue 11).
+  const wixError = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    error: { status: number; message: string; details: object; page: SignedOutView },
+  ) =>
+    wantsPage(req)
+      ? sendPage(reply, signedOutPage(error.page), { status: error.status })
+      : pageHeaders(reply).status(error.status).send({ message: error.message, details: error.details });
   const fieldViolation = (field: string, description: string, violatedRule: string) => ({
     validationError: { fieldViolations: [{ field, description, violatedRule }] },
   });
@@ -81,46 +90,51 @@ export function frontendLogoutRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
       if (clientId === REPEATED || redirect === REPEATED) {
         await logOut(req, reply, { appId: null, redirectUri: null });
         const field = clientId === REPEATED ? 'clientId' : 'postLogoutRedirectUri';
-        return wixError(
-          reply,
-          400,
-          `${field} must be given once`,
-          fieldViolation(field, 'must be given once', 'OTHER'),
-        );
+        return wixError(req, reply, {
+          status: 400,
+          message: `${field} must be given once`,
+          details: fieldViolation(field, 'must be given once', 'OTHER'),
+          page: { refusedRedirect: true },
+        });
       }
       const redirectUri = redirectParam(redirect);
       if (clientId === null || clientId === '') {
         await logOut(req, reply, { appId: null, redirectUri: null });
         if (redirectUri === null) return sendPage(reply, signedOutPage());
-        return wixError(
-          reply,
-          400,
-          'clientId is required with postLogoutRedirectUri',
-          fieldViolation('clientId', 'is required to check postLogoutRedirectUri', 'REQUIRED_FIELD'),
-        );
+        return wixError(req, reply, {
+          status: 400,
+          message: 'clientId is required with postLogoutRedirectUri',
+          details: fieldViolation('clientId', 'is required to check postLogoutRedirectUri', 'REQUIRED_FIELD'),
+          page: { refusedRedirect: true },
+        });
       }
       const outcome = await logOut(req, reply, { appId: clientId, redirectUri });
       if (outcome.unknownApp) {
-        return wixError(reply, 404, 'OAuth app not found', {
-          applicationError: {
-            code: 'OAUTH_APP_NOT_FOUND',
-            description: 'No OAuth app has this clientId',
-            data: {},
+        return wixError(req, reply, {
+          status: 404,
+          message: 'OAuth app not found',
+          details: {
+            applicationError: {
+              code: 'OAUTH_APP_NOT_FOUND',
+              description: 'No OAuth app has this clientId',
+              data: {},
+            },
           },
+          page: { unknownApp: true },
         });
       }
       if (outcome.redirect.kind === 'follow') return redirectTo(reply, outcome.redirect.uri, 302);
       if (outcome.redirect.kind === 'refused') {
-        return wixError(
-          reply,
-          400,
-          'postLogoutRedirectUri is not registered for this OAuth app',
-          fieldViolation(
+        return wixError(req, reply, {
+          status: 400,
+          message: 'postLogoutRedirectUri is not registered for this OAuth app',
+          details: fieldViolation(
             'postLogoutRedirectUri',
             'is not one of the OAuth app’s registered logout redirect URIs (exact match)',
             'OTHER',
           ),
-        );
+          page: { refusedRedirect: true },
+        });
       }
       return sendPage(reply, signedOutPage());
     });

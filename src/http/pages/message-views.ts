@@ -27,6 +27,8 @@ export function messagePage(view: MessageView) {
 export interface SignedOutView {
   /** An app asked to be returned to an address it has not registered: say why we stayed. */
   refusedRedirect?: boolean;
+  /** The request named an app Signoff does not know: say why there is no way back to it. */
+  unknownApp?: boolean;
 }
 
 export function signedOutPage(view: SignedOutView = {}) {
@@ -37,7 +39,9 @@ export function signedOutPage(view: SignedOutView = {}) {
   ${
     view.refusedRedirect
       ? html`<div class="note" role="note"><p>The application asked to send you to an address that is not registered with Signoff, so you were not redirected there.</p></div>`
-      : null
+      : view.unknownApp
+        ? html`<div class="note" role="note"><p>The application that sent you here is not registered with Signoff, so you were not sent back to it.</p></div>`
+        : null
   }`,
     action: { href: '/login', label: 'Sign in again' },
   });

@@ -1,4 +1,4 @@
-// The hosted pages: assets, sign-in, the personal center and the front-end logout routes, in
+// The hosted pages: assets, the home page, sign-in, the personal center and the front-end logout routes, in
 // one encapsulated scope whose errors are pages, not JSON envelopes.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, HttpContext } from '../context.ts';
@@ -7,6 +7,7 @@ import { assetRoutes } from './assets.ts';
 import { consoleRoutes } from './console/console-routes.ts';
 import type { Csrf } from './csrf.ts';
 import { frontendLogoutRoutes } from './frontend-logout.ts';
+import { homeRoutes } from './home.ts';
 import { html } from './html.ts';
 import { loginRoutes } from './login.ts';
 import { errorPage, messagePage } from './message-views.ts';
@@ -35,6 +36,7 @@ export function pageRoutes(app: App, ctx: HttpContext, csrf: Csrf) {
       );
     });
     assetRoutes(pages);
+    homeRoutes(pages, ctx);
     loginRoutes(pages, ctx, csrf);
     personalCenterRoutes(pages, ctx, csrf);
     frontendLogoutRoutes(pages, ctx, csrf);
