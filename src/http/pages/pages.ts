@@ -1,4 +1,4 @@
-// The hosted pages: assets, sign-in, the personal center and the front-end logout routes, in
+// The hosted pages: assets, sign-in and sign-up, the personal center and the front-end logout routes, in
 // one encapsulated scope whose errors are pages, not JSON envelopes.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, HttpContext } from '../context.ts';
@@ -13,6 +13,7 @@ import { errorPage, messagePage } from './message-views.ts';
 import type { PageApp } from './page-app.ts';
 import { sendPage } from './page-reply.ts';
 import { personalCenterRoutes } from './personal-center.ts';
+import { signUpRoutes } from './sign-up.ts';
 
 export function pageRoutes(app: App, ctx: HttpContext, csrf: Csrf) {
   app.register(async (scope) => {
@@ -36,6 +37,7 @@ export function pageRoutes(app: App, ctx: HttpContext, csrf: Csrf) {
     });
     assetRoutes(pages);
     loginRoutes(pages, ctx, csrf);
+    signUpRoutes(pages, ctx, csrf);
     personalCenterRoutes(pages, ctx, csrf);
     frontendLogoutRoutes(pages, ctx, csrf);
     consoleRoutes(pages, ctx, csrf);
