@@ -14,6 +14,8 @@ import { endUserRoutes } from './http/api/end-user.ts';
 import { eventStreamRoutes } from './http/api/event-streams.ts';
 import { logoutDeliveryRoutes } from './http/api/logout-deliveries.ts';
 import { managementTokenRoutes } from './http/api/management-token.ts';
+import { poolSettingsRoutes } from './http/api/pool-settings.ts';
+import { registerRoutes } from './http/api/register.ts';
 import { userRoutes } from './http/api/users.ts';
 import { kontenbaseRoutes } from './http/compat/kontenbase.ts';
 import type { App, HttpContext } from './http/context.ts';
@@ -58,6 +60,9 @@ const trustProxyOf = (trust: TrustProxy) =>
 
 /** The JSON API: Signoff's own and the Kontenbase-shaped routes. */
 const isApiPath = (url: string) => url.startsWith('/api/') || url.startsWith('/query/api/');
+
+/** End-user routes that need no signed-in user: signing in, and signing up. */
+const PUBLIC_END_USER_ROUTES = new Set(['/api/v2/login/account', '/api/v2/register/email']);
 
 /** Bodies above this are refused with 413: a thousand user ids fit in a tenth of it. */
 export const BODY_LIMIT = 256 * 1024;
@@ -145,7 +150,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     const tags = schema.tags ?? [];
     if (tags.includes('management') && !route.url.startsWith('/api/v2/userpools/accessToken')) {
       schema.security ??= [{ bearer: [], poolId: [] }];
-    } else if (tags.includes('end user') && route.url !== '/api/v2/login/account') {
+    } else if (tags.includes('end user') && !PUBLIC_END_USER_ROUTES.has(route.url)) {
       schema.security ??= [{ bearer: [] }, { sessionCookie: [] }];
     }
     if (route.url.startsWith('/api/') && schema.response) {
@@ -186,12 +191,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
   for (const routes of [
     systemRoutes,
     managementTokenRoutes,
+    poolSettingsRoutes,
     applicationRoutes,
     logoutDeliveryRoutes,
     eventStreamRoutes,
     userRoutes,
     adminSessionRoutes,
     endUserRoutes,
+    registerRoutes,
   ]) {
     routes(app, ctx);
   }

@@ -69,6 +69,7 @@ describe('signoff CLI: usage', () => {
     for (const command of [
       'pools create',
       'pools list',
+      'pools update',
       'apps create',
       'apps list',
       'users create',
@@ -118,6 +119,11 @@ describe('signoff CLI: usage', () => {
     const both = await signoff('sessions', 'end', '--user', 'u', '--sid', 's');
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('either --user or --sid');
+
+    const signUp = await signoff('pools', 'update', '--sign-up', 'maybe');
+    expect(signUp.code).toBe(2);
+    expect(signUp.stderr).toContain('--sign-up must be on or off');
+    expect((await signoff('pools', 'update')).stderr).toContain('--sign-up is required');
 
     // Usage is checked before the store is opened: a typo creates no database.
     expect(readdirSync(dataDir)).toEqual([]);
@@ -170,7 +176,7 @@ describe('signoff CLI on a running server’s store', () => {
     expect(pool.secret).toHaveLength(43);
     expect(server.services.defaultPoolId()).toBe(pool.id);
     expect(await signoffJSON('pools', 'list')).toEqual([
-      { id: pool.id, name: 'Acme', createdAt: expect.any(String), default: true },
+      { id: pool.id, name: 'Acme', createdAt: expect.any(String), default: true, signUpEnabled: false },
     ]);
     // The printed secret is the pool's: it buys a management token from the server.
     expect((await server.services.pools.issueAdminToken(pool.id, pool.secret)).ok).toBe(true);
@@ -349,6 +355,32 @@ describe('signoff CLI on a running server’s store', () => {
     expect(wrong.stderr).toContain(
       '--auth-method must be one of client_secret_basic, client_secret_post, none',
     );
+  });
+
+  it('turns self sign-up on and off for a pool; the running server follows at once', async () => {
+    expect((await server.app.inject({ url: '/signup' })).statusCode).toBe(404);
+    const on = await signoffJSON('pools', 'update', '--sign-up', 'on');
+    expect(on).toMatchObject({ id: pool.id, signUpEnabled: true });
+    // The server reads the setting from the store on every sign-up: no poll, no bus needed.
+    expect((await server.app.inject({ url: '/signup' })).statusCode).toBe(200);
+    const list = await signoff('pools', 'list');
+    expect(list.stdout).toMatch(/^ID\s+NAME\s+CREATED\s+DEFAULT\s+SIGN-UP/);
+    expect(list.stdout).toMatch(new RegExp(`${pool.id}\\s+Acme.*\\s+on$`, 'm'));
+    // Another pool is not touched.
+    expect(
+      (await signoffJSON('pools', 'list')).find((p: { id: string }) => p.id === 'other-pool'),
+    ).toMatchObject({
+      signUpEnabled: false,
+    });
+
+    const off = await signoff('pools', 'update', '--sign-up', 'off');
+    expect(off.code).toBe(0);
+    expect(off.stdout).toContain('sign-up');
+    expect(off.stdout).toContain('off: only administrators create accounts');
+    expect((await server.app.inject({ url: '/signup' })).statusCode).toBe(404);
+    const missing = await signoff('pools', 'update', '--pool', 'no-such-pool', '--sign-up', 'on');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('user pool "no-such-pool" not found');
   });
 
   it('rotates a pool’s signing key', async () => {

@@ -1,6 +1,7 @@
 // The small pieces the hosted pages are built from: escaping templates, CSP sources for
-// registered redirect URIs, the return_to allow-list.
+// registered redirect URIs, the return_to allow-list, times in the reader's time zone.
 import { describe, expect, it } from 'vitest';
+import { formatAgo, formatTime, TIME_ZONES, timeZoneOf } from '../src/http/pages/formats.ts';
 import { escapeHTML, html } from '../src/http/pages/html.ts';
 import { contentSecurityPolicy, cspSource } from '../src/http/pages/page-reply.ts';
 import { safeReturnTo } from '../src/http/pages/return-to.ts';
@@ -61,5 +62,30 @@ describe('return_to', () => {
     [`/u/${'a'.repeat(3000)}`, '/u'],
   ])('%s → %s', (value, expected) => {
     expect(safeReturnTo(value)).toBe(expected);
+  });
+});
+
+describe('times in the reader’s time zone', () => {
+  const at = Date.UTC(2026, 4, 3, 14, 5);
+
+  it('are UTC unless a zone is given, and always say which zone they are in', () => {
+    expect(formatTime(at)).toBe('3 May 2026, 14:05 UTC');
+    expect(formatTime(at, 'Asia/Tokyo')).toBe('3 May 2026, 23:05 Asia/Tokyo');
+    // Summer time where the zone has it: Paris is two hours ahead in May, one in January.
+    expect(formatTime(at, 'Europe/Paris')).toBe('3 May 2026, 16:05 Europe/Paris');
+    expect(formatTime(Date.UTC(2026, 0, 3, 14, 5), 'Europe/Paris')).toBe('3 Jan 2026, 15:05 Europe/Paris');
+    expect(formatTime(at, 'America/New_York')).toBe('3 May 2026, 10:05 America/New_York');
+    expect(formatAgo(at, at + 40 * 86_400_000, 'Asia/Tokyo')).toBe('3 May 2026, 23:05 Asia/Tokyo');
+  });
+
+  it('take only zones that exist, in Intl’s spelling', () => {
+    expect(timeZoneOf('Asia/Tokyo')).toBe('Asia/Tokyo');
+    expect(timeZoneOf('utc')).toBe('UTC');
+    for (const bad of [null, '', 'Mars/Olympus_Mons', '<script>', 'Europe/Paris; x', 'a'.repeat(65)]) {
+      expect(timeZoneOf(bad)).toBeNull();
+    }
+    expect(TIME_ZONES[0]).toBe('UTC');
+    expect(TIME_ZONES).toContain('Europe/Paris');
+    expect(TIME_ZONES.every((zone) => timeZoneOf(zone) === zone)).toBe(true);
   });
 });

@@ -16,6 +16,7 @@ import {
   renderPools,
   renderRotated,
   renderSessions,
+  renderUpdatePool,
 } from './output.ts';
 
 export interface OptionSpec {
@@ -183,6 +184,27 @@ export const COMMANDS: Command[] = [
     parse: () => ({}),
     run: async (ctx) => (await commands()).listPools(ctx),
     render: renderPools,
+  }),
+  define({
+    group: 'pools',
+    name: 'update',
+    summary: "Change a user pool's settings: whether people may sign up by themselves.",
+    details:
+      'With --sign-up on, the hosted page /signup and POST /api/v2/register/email create accounts in ' +
+      'the pool, and the sign-in page links to /signup; off (the default for every pool) refuses them.',
+    synopsis: '[--pool POOL_ID] --sign-up on|off',
+    options: {
+      ...poolOption,
+      'sign-up': { type: 'string', value: 'on|off', description: 'self sign-up for the pool' },
+    },
+    parse(values) {
+      const value = required(values, 'sign-up', { max: 16 });
+      if (value !== 'on' && value !== 'off') throw usageError('--sign-up must be on or off');
+      const poolId = pool(values);
+      return { signUpEnabled: value === 'on', ...(poolId === undefined ? {} : { pool: poolId }) };
+    },
+    run: async (ctx, input) => (await commands()).updatePool(ctx, input),
+    render: renderUpdatePool,
   }),
   define({
     group: 'apps',

@@ -39,6 +39,7 @@ const presentPool = (pool: Pool, defaultPoolId: string | null) => ({
   name: pool.name,
   createdAt: iso(pool.createdAt),
   default: pool.id === defaultPoolId,
+  signUpEnabled: pool.signUpEnabled,
 });
 
 export async function createPool(ctx: CliContext, input: { id?: string; name: string; secret?: string }) {
@@ -55,6 +56,14 @@ export async function createPool(ctx: CliContext, input: { id?: string; name: st
 export async function listPools(ctx: CliContext) {
   const defaultPoolId = ctx.services.defaultPoolId();
   return (await ctx.services.pools.list()).map((pool) => presentPool(pool, defaultPoolId));
+}
+
+/** Changes a pool's settings (today: self sign-up), as the API's PATCH /api/v2/userpools/settings does. */
+export async function updatePool(ctx: CliContext, input: { pool?: string; signUpEnabled: boolean }) {
+  const pool = await resolvePool(ctx, input.pool);
+  const updated = await ctx.services.pools.updateSettings(pool.id, { signUpEnabled: input.signUpEnabled });
+  if (!updated) throw failure(`user pool "${pool.id}" not found (see \`signoff pools list\`)`);
+  return presentPool(updated, ctx.services.defaultPoolId());
 }
 
 export interface CreateAppInput {

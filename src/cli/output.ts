@@ -10,6 +10,7 @@ import type {
   listPools,
   listSessions,
   rotateKeys,
+  updatePool,
 } from './commands.ts';
 
 type Result<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
@@ -58,9 +59,27 @@ export function renderCreatePool(pool: Result<typeof createPool>): string {
 export function renderPools(pools: Result<typeof listPools>): string {
   if (pools.length === 0) return 'No user pools yet. Create one with `signoff pools create --name <name>`.';
   return table(
-    ['ID', 'NAME', 'CREATED', 'DEFAULT'],
-    pools.map((p) => [p.id, p.name, time(p.createdAt), p.default ? 'yes' : '']),
+    ['ID', 'NAME', 'CREATED', 'DEFAULT', 'SIGN-UP'],
+    pools.map((p) => [
+      p.id,
+      p.name,
+      time(p.createdAt),
+      p.default ? 'yes' : '',
+      p.signUpEnabled ? 'on' : 'off',
+    ]),
   );
+}
+
+export function renderUpdatePool(pool: Result<typeof updatePool>): string {
+  return `Updated user pool ${pool.id}.\n${fields([
+    ['name', pool.name],
+    [
+      'sign-up',
+      pool.signUpEnabled
+        ? 'on: people may create their own account (/signup, POST /api/v2/register/email)'
+        : 'off: only administrators create accounts',
+    ],
+  ])}`;
 }
 
 export function renderCreateApp(app: Result<typeof createApp>): string {

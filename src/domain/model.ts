@@ -5,6 +5,8 @@ export interface Pool {
   id: string;
   name: string;
   secretHash: string;
+  /** Whether people may create their own account (GET /signup, POST /api/v2/register/email); off by default. */
+  signUpEnabled: boolean;
   createdAt: number;
 }
 
@@ -118,7 +120,11 @@ export type EndReason =
   | 'admin_logout'
   | 'user_deleted'
   | 'app_deleted'
-  | 'expired';
+  | 'expired'
+  /** The user changed their password (personal center, API) and chose to end their other sessions. */
+  | 'password_changed'
+  /** An administrator set a new password for the user. */
+  | 'admin_password_reset';
 
 export interface Actor {
   type: 'user' | 'admin' | 'app' | 'system';
@@ -135,6 +141,29 @@ export interface SessionEndRecord {
   sessions: number;
   appSessions: number;
   apps: string[];
+}
+
+/**
+ * A password set or changed: an audit record of its own, written in the transaction that
+ * changes the hash. A session end records what ended, and a change that keeps every session
+ * ends nothing; this records who changed which user's password and what they chose for the
+ * sessions. When the change ended sessions, their end record has the same id.
+ */
+export interface CredentialChange {
+  id: string;
+  poolId: string;
+  userId: string;
+  at: number;
+  credentialType: 'password';
+  /** password_changed: by the user, proving the current password; admin_password_reset: by an administrator. */
+  reason: Extract<EndReason, 'password_changed' | 'admin_password_reset'>;
+  actor: Actor;
+  /** Which sessions the change was to end: the user's others, all of them, or none. */
+  endSessions: 'others' | 'all' | 'none';
+  /** Sessions it ended (0 when it kept them, or none was live). */
+  sessionsEnded: number;
+  /** CAEP credential-change SETs queued on the streams of the apps the user has signed in to. */
+  events: number;
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';

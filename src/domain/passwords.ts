@@ -23,3 +23,18 @@ export async function verifyPassword(passwordHash: string | null, password: stri
   }
   return verify(passwordHash, password).catch(() => false);
 }
+
+/**
+ * What every password a person chooses must be (user creation, sign-up, a change or a reset),
+ * counted in characters as the API's JSON schema counts them (code points). No composition
+ * rules: length is what makes a password hard to guess (NIST SP 800-63B §5.1.1.2).
+ */
+export const PASSWORD_LENGTH = { min: 8, max: 256 } as const;
+
+/** Why a new password is not acceptable, or null. */
+export function passwordProblem(password: string): string | null {
+  const length = [...password].length;
+  if (length < PASSWORD_LENGTH.min) return `must be at least ${PASSWORD_LENGTH.min} characters`;
+  if (length > PASSWORD_LENGTH.max) return `must be at most ${PASSWORD_LENGTH.max} characters`;
+  return null;
+}

@@ -11,6 +11,7 @@ import { createAdminService } from './admins.ts';
 import { createAppService } from './apps/apps.ts';
 import { createAuditService } from './audit/audit.ts';
 import { createLoginService } from './auth/login.ts';
+import { createSignUpService } from './auth/sign-up.ts';
 import {
   createThrottle,
   DEFAULT_THROTTLE_LIMITS,
@@ -266,6 +267,18 @@ export async function createServices(deps: ServiceDeps) {
       .catch((error: unknown) => log.error({ err: error }, 'resuming bulk logouts failed'));
   }
 
+  const login = createLoginService({
+    store,
+    sessions,
+    tokens,
+    // One count per user for every password sign-in route (issue 10 finding 3), and for the
+    // current password of a password change.
+    throttle: throttle('sign-in', {
+      account: { limit: limits.perAccount, windowMs: limits.windowMs, clearOnSuccess: true },
+      address: perAddress,
+    }),
+  });
+
   // Shared Signals: SETs queued outside a session end wake the pollers (and the worker) on
   // every node through the bus.
   const setsQueued = (poolId: string, apps: string[]) => {
@@ -281,6 +294,20 @@ export async function createServices(deps: ServiceDeps) {
     allowPrivate: settings.backchannelAllowPrivate,
     queued: setsQueued,
     tokenLifetimeMs: retentionMs,
+  });
+  const users = createUserService({
+    store,
+    core,
+    clock,
+    checkPassword: login.checkUserPassword,
+    onSetsQueued: setsQueued,
+  });
+  // Sign-ups (the page and the API) are counted per address with the sign-in's limit, in a
+  // count of their own: people signing up behind one address spend nothing of its sign-ins.
+  const signUp = createSignUpService({
+    store,
+    users,
+    throttle: throttle('sign-up', { address: perAddress }),
   });
   const setPoller = createSetPoller({ store, clock, bus, signSet });
   const ssfRetentionMs = (settings.ssfRetention ?? 7 * 86400) * 1000;
@@ -316,19 +343,11 @@ export async function createServices(deps: ServiceDeps) {
       clock,
       settings: { backchannelAllowPrivate: settings.backchannelAllowPrivate },
     }),
-    users: createUserService({ store, core, clock, onSetsQueued: setsQueued }),
+    users,
     admins,
     audit: createAuditService({ store }),
-    login: createLoginService({
-      store,
-      sessions,
-      tokens,
-      // One count per user for every password sign-in route (issue 10 finding 3).
-      throttle: throttle('sign-in', {
-        account: { limit: limits.perAccount, windowMs: limits.windowMs, clearOnSuccess: true },
-        address: perAddress,
-      }),
-    }),
+    login,
+    signUp,
     logout: createLogoutService({ core, sessions, store }),
     backchannel,
     logoutDeliveries: createLogoutDeliveryService({ store, clock, wake: backchannel.wake }),

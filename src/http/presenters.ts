@@ -1,7 +1,7 @@
 // Records → wire shapes, with their schemas (used for validation of responses, fast
 // serialisation and the OpenAPI document). Nothing secret ever reaches these shapes.
 import { Type } from 'typebox';
-import type { App, LogoutDelivery, SessionWithApps, User } from '../domain/model.ts';
+import type { App, CredentialChange, LogoutDelivery, Pool, SessionWithApps, User } from '../domain/model.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -140,4 +140,55 @@ export const presentDelivery = (d: LogoutDelivery) => ({
   deliveredAt: d.deliveredAt === null ? null : iso(d.deliveredAt),
   nextAttemptAt: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
   replayedAt: d.replayedAt === null ? null : iso(d.replayedAt),
+});
+
+/** What a password change or reset answers: who, how many sessions it ended, its audit record. */
+export const PasswordChangedSchema = Type.Object({
+  user: UserSchema,
+  ended: Type.Integer({ description: 'Sessions the change ended (0 when they were kept).' }),
+  changeId: Type.String({
+    description:
+      'The audit record of the change (GET /api/v2/audit/credential-changes); the session end it caused has the same id.',
+  }),
+});
+
+export const CredentialChangeSchema = Type.Object({
+  id: Type.String({ description: 'Also the id of the session end it caused, when it ended sessions.' }),
+  at: Type.String({ format: 'date-time' }),
+  userId: Type.String(),
+  credentialType: Type.String({ enum: ['password'] }),
+  reason: Type.String({ enum: ['password_changed', 'admin_password_reset'] }),
+  actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()) }),
+  endSessions: Type.String({
+    enum: ['others', 'all', 'none'],
+    description: "Which of the user's sessions the change was to end.",
+  }),
+  sessionsEnded: Type.Integer(),
+  events: Type.Integer({ description: 'CAEP credential-change SETs queued on the apps’ event streams.' }),
+});
+
+export const presentCredentialChange = (c: CredentialChange) => ({
+  id: c.id,
+  at: iso(c.at),
+  userId: c.userId,
+  credentialType: c.credentialType,
+  reason: c.reason,
+  actor: c.actor,
+  endSessions: c.endSessions,
+  sessionsEnded: c.sessionsEnded,
+  events: c.events,
+});
+
+export const PoolSettingsSchema = Type.Object({
+  userPoolId: Type.String(),
+  name: Type.String(),
+  signUpEnabled: Type.Boolean({
+    description: 'Whether people may create their own account: GET /signup and POST /api/v2/register/email.',
+  }),
+});
+
+export const presentPoolSettings = (p: Pool) => ({
+  userPoolId: p.id,
+  name: p.name,
+  signUpEnabled: p.signUpEnabled,
 });

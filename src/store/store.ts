@@ -9,6 +9,7 @@ import type {
   App,
   AppSession,
   BulkLogout,
+  CredentialChange,
   DeliveryStatus,
   EndReason,
   EventStream,
@@ -92,6 +93,33 @@ export interface AppPatch {
   updatedAt: number;
 }
 
+export interface PoolPatch {
+  signUpEnabled?: boolean;
+}
+
+/** A password to write, with the audit record of the change (see CredentialChange). */
+export interface PasswordWrite {
+  change: Omit<CredentialChange, 'poolId' | 'userId' | 'sessionsEnded' | 'events'>;
+  passwordHash: string;
+  /** CAEP initiating_entity of the credential-change SETs. */
+  initiatingEntity: 'user' | 'admin';
+  /**
+   * The hash the change was checked against (the user proved the current password): when the
+   * password changed meanwhile, nothing is written.
+   */
+  expectedHash?: string;
+}
+
+export interface PasswordWriteOutcome {
+  /** False when the user is gone, or their password is no longer `expectedHash`: nothing was written. */
+  written: boolean;
+  record: CredentialChange | null;
+  /** The apps whose streams got a credential-change SET. */
+  apps: string[];
+  /** The session end written in the same transaction, when one was asked for. */
+  end: EndOutcome | null;
+}
+
 export interface StreamPatch {
   delivery?: EventStream['delivery'];
   endpointUrl?: string | null;
@@ -163,6 +191,8 @@ export interface Store {
     create(pool: Pool): Promise<CreateResult>;
     get(id: string): Promise<Pool | null>;
     list(): Promise<Pool[]>;
+    /** Changes a pool's settings; null when there is no such pool. */
+    update(id: string, patch: PoolPatch): Promise<Pool | null>;
   };
 
   admins: {
@@ -213,6 +243,19 @@ export interface Store {
     search(poolId: string, query: string, limit: number): Promise<User[]>;
     /** Deletes a user, queueing RISC account-purged on the streams of the apps they used. */
     delete(poolId: string, id: string, at: number): Promise<{ deleted: boolean; apps: string[] }>;
+    /**
+     * Writes a user's new password hash, in one transaction with: the audit record of the
+     * change (`credential_changes`), CAEP credential-change SETs on the streams of every app the
+     * user ever signed in to, and — when `end` is given — the session end the change asks for
+     * (the same write as `sessions.end`, with `end.meta.recordId` the change's id). A change
+     * that promises to sign the other devices out is never committed without it.
+     */
+    setPassword(
+      poolId: string,
+      userId: string,
+      write: PasswordWrite,
+      end: { selector: EndSelector; meta: EndMeta } | null,
+    ): Promise<PasswordWriteOutcome>;
   };
 
   keys: {
@@ -414,5 +457,7 @@ export interface Store {
 
   audit: {
     listSessionEnds(poolId: string, offset: number, limit: number): Promise<Page<SessionEndRecord>>;
+    /** Password changes and resets of a pool, newest first. */
+    listCredentialChanges(poolId: string, offset: number, limit: number): Promise<Page<CredentialChange>>;
   };
 }

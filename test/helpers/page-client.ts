@@ -5,17 +5,20 @@ import type { TestServer } from './server.ts';
 
 export interface PageClient {
   get(url: string, options?: { remoteAddress?: string }): Promise<LightMyRequestResponse>;
-  /** Posts a form (application/x-www-form-urlencoded), with the jar's cookies. */
+  /**
+   * Posts a form (application/x-www-form-urlencoded), with the jar's cookies. A list is a field
+   * sent several times, in order (a hidden field and a ticked checkbox of the same name).
+   */
   post(
     url: string,
-    fields: Record<string, string>,
+    fields: FormFields,
     options?: { remoteAddress?: string },
   ): Promise<LightMyRequestResponse>;
   /** GETs `page` and posts `fields` to `action` with the CSRF token that page carried. */
   submit(
     page: string,
     action: string,
-    fields: Record<string, string>,
+    fields: FormFields,
     options?: { remoteAddress?: string },
   ): Promise<LightMyRequestResponse>;
   cookie(name: string): string | undefined;
@@ -23,6 +26,15 @@ export interface PageClient {
   /** The Cookie header the jar would send. */
   cookieHeader(): string;
 }
+
+export type FormFields = Record<string, string | string[]>;
+
+const encode = (fields: FormFields) =>
+  new URLSearchParams(
+    Object.entries(fields).flatMap(([name, value]) =>
+      (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v]),
+    ),
+  ).toString();
 
 export const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36';
 
@@ -61,7 +73,7 @@ export function pageClient(server: Pick<TestServer, 'app'>): PageClient {
           method: 'POST',
           url,
           headers: headers({ 'content-type': 'application/x-www-form-urlencoded' }),
-          payload: new URLSearchParams(fields).toString(),
+          payload: encode(fields),
           ...options,
         }),
       );

@@ -23,7 +23,13 @@ export function defineStoreContract(
       ({ store, cleanup } = await open());
       for (const id of [P, Q]) {
         expect(
-          await store.pools.create({ id, name: id, secretHash: hashSecret('s'), createdAt: T0 }),
+          await store.pools.create({
+            id,
+            name: id,
+            secretHash: hashSecret('s'),
+            signUpEnabled: false,
+            createdAt: T0,
+          }),
         ).toEqual({
           ok: true,
         });
@@ -103,7 +109,15 @@ export function defineStoreContract(
 
     it('pools: create, get, list, and a duplicate id is a conflict', async () => {
       expect((await store.pools.list()).map((p) => p.id)).toEqual(expect.arrayContaining([P, Q]));
-      expect(await store.pools.create({ id: P, name: 'again', secretHash: 'x', createdAt: T0 })).toEqual({
+      expect(
+        await store.pools.create({
+          id: P,
+          name: 'again',
+          secretHash: 'x',
+          signUpEnabled: false,
+          createdAt: T0,
+        }),
+      ).toEqual({
         ok: false,
         conflict: 'id',
       });
@@ -579,7 +593,13 @@ export function defineStoreContract(
 
     it('deliveries: claimers running at once never take the same row', async () => {
       const R = `pool-${newId()}`;
-      await store.pools.create({ id: R, name: R, secretHash: hashSecret('s'), createdAt: T0 });
+      await store.pools.create({
+        id: R,
+        name: R,
+        secretHash: hashSecret('s'),
+        signUpEnabled: false,
+        createdAt: T0,
+      });
       const a = app(R, { backchannelLogoutUri: 'https://c.example/bc' });
       await store.apps.create(a);
       const u = user(R);
@@ -603,7 +623,13 @@ export function defineStoreContract(
       // PostgreSQL once re-ran the claim's LIMIT … SKIP LOCKED subquery for every candidate
       // row (a nested-loop semi-join) and claimed several batches at once.
       const R = `pool-${newId()}`;
-      await store.pools.create({ id: R, name: R, secretHash: hashSecret('s'), createdAt: T0 });
+      await store.pools.create({
+        id: R,
+        name: R,
+        secretHash: hashSecret('s'),
+        signUpEnabled: false,
+        createdAt: T0,
+      });
       const a = app(R, { backchannelLogoutUri: 'https://d.example/bc' });
       await store.apps.create(a);
       const u = user(R);
@@ -632,7 +658,13 @@ export function defineStoreContract(
 
       // A back-channel notice in each of two pools: both counted, whatever the pool.
       const R = `pool-${newId()}`;
-      await store.pools.create({ id: R, name: R, secretHash: hashSecret('s'), createdAt: T0 });
+      await store.pools.create({
+        id: R,
+        name: R,
+        secretHash: hashSecret('s'),
+        signUpEnabled: false,
+        createdAt: T0,
+      });
       const notices: { poolId: string; appId: string }[] = [];
       for (const poolId of [P, R]) {
         const a = app(poolId, { backchannelLogoutUri: 'https://count.example/bc' });
@@ -729,6 +761,153 @@ export function defineStoreContract(
         done: before.done + 1,
         failed: before.failed + 1,
       });
+    });
+
+    it('pools: sign-up is off until a pool is updated, per pool', async () => {
+      expect(await store.pools.get(P)).toMatchObject({ signUpEnabled: false });
+      expect(await store.pools.update(P, { signUpEnabled: true })).toMatchObject({
+        id: P,
+        signUpEnabled: true,
+      });
+      expect(await store.pools.get(P)).toMatchObject({ signUpEnabled: true });
+      expect(await store.pools.get(Q)).toMatchObject({ signUpEnabled: false });
+      expect(await store.pools.update(P, {})).toMatchObject({ signUpEnabled: true });
+      expect(await store.pools.update(P, { signUpEnabled: false })).toMatchObject({ signUpEnabled: false });
+      expect(await store.pools.update('missing', { signUpEnabled: true })).toBeNull();
+    });
+
+    it('users.setPassword: the hash, its audit record, credential-change SETs and the end it asks for, in one go', async () => {
+      const at = T0 + 50_000_000;
+      const receiver = app(P, { backchannelLogoutUri: 'https://rp.example/bc' });
+      const unused = app(P);
+      await store.apps.create(receiver);
+      await store.apps.create(unused);
+      const streams: Record<string, string> = {};
+      for (const a of [receiver, unused]) {
+        streams[a.id] = newId();
+        await store.ssf.createStream({
+          id: streams[a.id]!,
+          poolId: P,
+          appId: a.id,
+          delivery: 'poll',
+          endpointUrl: null,
+          authorizationHeader: null,
+          eventsRequested: null,
+          eventsDelivered: [
+            'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
+            'https://schemas.openid.net/secevent/caep/event-type/credential-change',
+          ],
+          description: null,
+          status: 'enabled',
+          statusReason: null,
+          createdAt: at,
+          updatedAt: at,
+          lastPolledAt: null,
+          lastVerificationAt: null,
+        });
+      }
+      const u = user(P, { passwordHash: 'old-hash' });
+      await store.users.create(u);
+      const kept = await session(P, u.id, [receiver.id], at);
+      const other = await session(P, u.id, [receiver.id], at);
+      const id = newId();
+      const selector = {
+        scope: 'users' as const,
+        poolId: P,
+        userIds: [u.id],
+        exceptSessionId: kept.session.id,
+      };
+      const change = {
+        id,
+        at: at + 1,
+        credentialType: 'password' as const,
+        reason: 'password_changed' as const,
+        actor: { type: 'user' as const, id: u.id },
+        endSessions: 'others' as const,
+      };
+
+      // Checked against a hash that is no longer the user's: nothing is written, nothing ends.
+      const stale = await store.users.setPassword(
+        P,
+        u.id,
+        { change, passwordHash: 'new-hash', initiatingEntity: 'user', expectedHash: 'another-hash' },
+        { selector, meta: { at: at + 1, reason: 'password_changed', actor: change.actor, recordId: id } },
+      );
+      expect(stale).toEqual({ written: false, record: null, apps: [], end: null });
+      expect((await store.users.get(P, u.id))?.passwordHash).toBe('old-hash');
+      expect((await store.sessions.get(P, other.session.id))?.endedAt).toBeNull();
+      // Another pool's administrator reaches nobody.
+      expect(
+        (
+          await store.users.setPassword(
+            Q,
+            u.id,
+            { change, passwordHash: 'x', initiatingEntity: 'admin' },
+            null,
+          )
+        ).written,
+      ).toBe(false);
+
+      const written = await store.users.setPassword(
+        P,
+        u.id,
+        { change, passwordHash: 'new-hash', initiatingEntity: 'user', expectedHash: 'old-hash' },
+        { selector, meta: { at: at + 1, reason: 'password_changed', actor: change.actor, recordId: id } },
+      );
+      expect(written).toMatchObject({
+        written: true,
+        apps: [receiver.id],
+        record: { ...change, poolId: P, userId: u.id, sessionsEnded: 1, events: 1 },
+        end: {
+          revoked: [other.session.id],
+          sessions: 1,
+          deliveries: 1,
+          record: { id, reason: 'password_changed' },
+        },
+      });
+      expect(await store.users.get(P, u.id)).toMatchObject({ passwordHash: 'new-hash', updatedAt: at + 1 });
+      expect(await store.sessions.get(P, other.session.id)).toMatchObject({
+        endedAt: at + 1,
+        endReason: 'password_changed',
+      });
+      expect((await store.sessions.get(P, kept.session.id))?.endedAt).toBeNull();
+      // The receiver's stream: the session-revoked SET of the end and the credential change, one
+      // txn; the app the user never used gets nothing.
+      const sets = await store.ssf.pollable(P, streams[receiver.id]!, 10);
+      expect(sets.map((x) => [x.eventType, x.endId, x.userId]).sort()).toEqual([
+        ['credential-change', id, u.id],
+        ['session-revoked', id, u.id],
+      ]);
+      expect(sets.find((x) => x.eventType === 'credential-change')).toMatchObject({
+        reason: 'password_changed',
+        detail: { initiatingEntity: 'user' },
+        sessionId: null,
+      });
+      expect(await store.ssf.pollable(P, streams[unused.id]!, 10)).toEqual([]);
+
+      // A reset that keeps every session: a record, a SET, no end.
+      const reset = await store.users.setPassword(
+        P,
+        u.id,
+        {
+          change: { ...change, id: newId(), at: at + 2, reason: 'admin_password_reset', endSessions: 'none' },
+          passwordHash: 'reset-hash',
+          initiatingEntity: 'admin',
+        },
+        null,
+      );
+      expect(reset).toMatchObject({ written: true, end: null, record: { sessionsEnded: 0, events: 1 } });
+      expect((await store.sessions.get(P, kept.session.id))?.endedAt).toBeNull();
+
+      const page = await store.audit.listCredentialChanges(P, 0, 2);
+      expect(page.list.map((c) => [c.reason, c.endSessions, c.sessionsEnded])).toEqual([
+        ['admin_password_reset', 'none', 0],
+        ['password_changed', 'others', 1],
+      ]);
+      expect(page.list[1]).toEqual(written.record);
+      expect((await store.audit.listCredentialChanges(Q, 0, 100)).list.some((c) => c.userId === u.id)).toBe(
+        false,
+      );
     });
 
     it('lists expired sessions, and records newest-first audit pages per pool', async () => {

@@ -138,6 +138,29 @@ export function createLoginService(deps: {
   }
 
   /**
+   * Whether `password` is this user's, counted by the same throttle as a sign-in (the same
+   * key: the user): a route that checks the current password (a password change) is no way
+   * around the limit for someone holding a stolen session.
+   */
+  async function checkUserPassword(
+    user: User,
+    password: string,
+    ip: string | null,
+  ): Promise<boolean | { throttled: number }> {
+    const attempt = await throttle.begin({
+      account: throttleSubject(user.poolId, '', user),
+      address: addressKey(ip),
+    });
+    if (!attempt.ok) return { throttled: attempt.retryAt };
+    if (!(await verifyPassword(user.passwordHash, password))) {
+      await attempt.failed();
+      return false;
+    }
+    await attempt.succeeded();
+    return true;
+  }
+
+  /**
    * The browser's live session when it is this user's in this pool, marked as just
    * authenticated (the caller has checked the password): OIDC prompt=login and max_age read it.
    */
@@ -149,6 +172,23 @@ export function createLoginService(deps: {
 
   return {
     appInPool,
+    checkUserPassword,
+
+    /**
+     * A new session for a user who just chose their password (sign-up): the browser is signed
+     * in as after a password sign-in to the pool, with a new cookie (replacing another
+     * user's session in it, as a sign-in does).
+     */
+    async startSession(user: User, client: { userAgent: string | null; ip: string | null }) {
+      const started = await sessions.start({
+        poolId: user.poolId,
+        userId: user.id,
+        appId: null,
+        userAgent: client.userAgent,
+        ip: client.ip,
+      });
+      return { session: started.session, newCookieSecret: started.secret };
+    },
 
     async withPassword(input: LoginInput): Promise<LoginResult> {
       const app = await appInPool(input.appId, input.poolId);

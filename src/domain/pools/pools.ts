@@ -1,6 +1,6 @@
 // User pools (tenants), their signing keys and their administrator tokens.
 import type { Bus } from '../../bus/bus.ts';
-import type { Store } from '../../store/store.ts';
+import type { PoolPatch, Store } from '../../store/store.ts';
 import { addressKey, type Throttle } from '../auth/throttle.ts';
 import type { Clock } from '../clock.ts';
 import { hashSecret, newId, newSecret, secretMatches } from '../ids.ts';
@@ -33,13 +33,14 @@ export function createPoolService(deps: PoolServiceDeps) {
     reloadKeys,
 
     /** Creates a pool with its first signing key. The secret is returned once; only its hash is kept. */
-    async create(input: { id?: string; name: string; secret?: string }) {
+    async create(input: { id?: string; name: string; secret?: string; signUpEnabled?: boolean }) {
       const secret = input.secret ?? newSecret();
       const now = clock.now();
       const pool: Pool = {
         id: input.id ?? newId(),
         name: input.name,
         secretHash: hashSecret(secret),
+        signUpEnabled: input.signUpEnabled ?? false,
         createdAt: now,
       };
       const created = await store.pools.create(pool);
@@ -52,6 +53,13 @@ export function createPoolService(deps: PoolServiceDeps) {
 
     get: (id: string) => store.pools.get(id),
     list: () => store.pools.list(),
+
+    /**
+     * Changes a pool's settings — today whether people may sign up by themselves
+     * (`signUpEnabled`) — and returns the pool, or null when there is none. Read from the store
+     * on every sign-up, so every node follows at once.
+     */
+    updateSettings: (id: string, patch: PoolPatch) => store.pools.update(id, patch),
 
     /**
      * CONTRACT §4 `userpools/accessToken`: pool id + secret → a pool administrator JWT. Guesses

@@ -31,11 +31,13 @@ export function initiatingEntity(reason: string | null): 'admin' | 'user' | 'pol
     case 'user_logout_global':
     case 'user_ended_session':
     case 'app_logout':
+    case 'password_changed':
       return 'user';
     case 'admin_logout':
     case 'admin_kick':
     case 'app_deleted':
     case 'user_deleted':
+    case 'admin_password_reset':
       return 'admin';
     case 'expired':
       return 'policy';
@@ -56,6 +58,8 @@ const REASON_TEXT: Record<string, string> = {
   app_deleted: 'The application was deleted',
   user_deleted: 'The user was deleted',
   expired: 'The session expired',
+  password_changed: 'The user changed their password',
+  admin_password_reset: 'An administrator set a new password for the user',
 };
 
 export interface SetContext {
@@ -85,12 +89,15 @@ export function setClaims(row: QueuedSet, ctx: SetContext): Record<string, unkno
       };
       break;
     case 'credential-change':
+      // CAEP 1.0 §3.3: the user's password was replaced (its txn is the change, which is also
+      // the id of the session end it caused, when it ended some).
       subId = user!;
       event = {
         credential_type: 'password',
         change_type: 'update',
         event_timestamp: eventTimestamp,
-        initiating_entity: row.detail?.initiatingEntity ?? 'user',
+        initiating_entity: row.detail?.initiatingEntity ?? initiatingEntity(row.reason),
+        ...(row.reason && REASON_TEXT[row.reason] ? { reason_admin: { en: REASON_TEXT[row.reason] } } : {}),
       };
       break;
     case 'account-purged':

@@ -1,6 +1,7 @@
 // The administrator's session routes (CONTRACT §4, Authing's shapes): kick users out of an
 // app or the whole pool, see who is signed in to an app, check a user's login status, read
-// the audit trail of session ends, and "log out everyone" as a job. Every end goes through
+// the audit trail of session ends (and of the password changes that may cause them), and
+// "log out everyone" as a job. Every end goes through
 // the session core: audited, revoked on every node, notified to the apps by back-channel.
 import { Type } from 'typebox';
 import type { BulkLogout, SessionEndRecord } from '../../domain/model.ts';
@@ -8,7 +9,15 @@ import { requireAdmin } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { Envelope, ok } from '../envelope.ts';
 import { errors } from '../errors.ts';
-import { AppSchema, EndSummarySchema, presentApp, presentUser, UserSchema } from '../presenters.ts';
+import {
+  AppSchema,
+  CredentialChangeSchema,
+  EndSummarySchema,
+  presentApp,
+  presentCredentialChange,
+  presentUser,
+  UserSchema,
+} from '../presenters.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 /** At most 1,000 ids a call: a bigger "everyone" is a bulk logout job. */
@@ -252,6 +261,28 @@ export const adminSessionRoutes: RouteModule = (app, { services }) => {
         limit,
       );
       return ok({ totalCount: page.totalCount, list: page.list.map(presentEnd) });
+    },
+  );
+
+  app.get(
+    '/api/v2/audit/credential-changes',
+    {
+      schema: {
+        tags,
+        summary:
+          "Every password change and reset of the pool's users, newest first: who, why, which sessions ended",
+        querystring: Paging,
+        response: {
+          200: Envelope(
+            Type.Object({ totalCount: Type.Integer(), list: Type.Array(CredentialChangeSchema) }),
+          ),
+        },
+      },
+    },
+    async (req) => {
+      const { poolId } = requireAdmin(services, req);
+      const page = await services.audit.credentialChanges(poolId, req.query.page ?? 1, req.query.limit ?? 10);
+      return ok({ totalCount: page.totalCount, list: page.list.map(presentCredentialChange) });
     },
   );
 

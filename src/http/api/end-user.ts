@@ -1,5 +1,6 @@
-// End-user API (CONTRACT §5): sign in, who am I, log out (this session, my others, all), and
-// my sessions. Every logout here is one call into the session core via the logout service.
+// End-user API (CONTRACT §5): sign in, who am I, log out (this session, my others, all), my
+// sessions, and my password. Every logout here is one call into the session core via the
+// logout service; a password change ends the other sessions through it too.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -9,7 +10,13 @@ import { APP_HEADER, headerValue, POOL_HEADER, requireUser, type UserPrincipal }
 import type { HttpContext, RouteModule } from '../context.ts';
 import { Envelope, ok } from '../envelope.ts';
 import { errors } from '../errors.ts';
-import { presentSession, presentUser, SessionSchema, UserSchema } from '../presenters.ts';
+import {
+  PasswordChangedSchema,
+  presentSession,
+  presentUser,
+  SessionSchema,
+  UserSchema,
+} from '../presenters.ts';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../session-cookie.ts';
 
 const LoginBody = Type.Object(
@@ -46,6 +53,37 @@ const LogoutData = Type.Object({
   ended: Type.Integer({ description: 'Sessions ended' }),
 });
 
+const PasswordBody = Type.Object(
+  {
+    oldPassword: Type.String({ minLength: 1, maxLength: 256, description: 'The current password' }),
+    newPassword: Type.String({ minLength: 8, maxLength: 256 }),
+    keepOtherSessions: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'Keep my other sessions signed in (by default they end; this one goes on)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * A throttle's refusal as the API says it: 429 with Retry-After (seconds), counted in the
+ * metrics by route.
+ */
+export function throttledError(
+  ctx: HttpContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  retryAt: number,
+  what: string,
+) {
+  countThrottled(ctx.services.metrics, req);
+  const seconds = Math.max(1, Math.ceil((retryAt - ctx.services.clock.now()) / 1000));
+  reply.header('retry-after', String(seconds));
+  return errors.tooManyRequests(`${what}: try again in ${seconds} seconds`);
+}
+
 export interface LoginRequest {
   appId: string | null;
   account: string;
@@ -72,10 +110,7 @@ export async function signIn(
   });
   if (!result.ok) {
     if (result.reason === 'throttled') {
-      countThrottled(ctx.services.metrics, req);
-      const seconds = Math.max(1, Math.ceil((result.retryAt - ctx.services.clock.now()) / 1000));
-      reply.header('retry-after', String(seconds));
-      throw errors.tooManyRequests(`Too many failed sign-ins: try again in ${seconds} seconds`);
+      throw throttledError(ctx, req, reply, result.retryAt, 'Too many failed sign-ins');
     }
     throw result.reason === 'app_not_found' ? errors.appNotFound() : errors.badCredentials();
   }
@@ -176,6 +211,45 @@ export const endUserRoutes: RouteModule = (app, ctx) => {
       const principal = await requireUser(services, req);
       const sessions = await services.sessions.listOfUser(principal.poolId, principal.userId);
       return ok(sessions.map((s) => presentSession(s, principal.sessionId)));
+    },
+  );
+
+  app.post(
+    '/api/v2/users/me/password',
+    {
+      schema: {
+        tags,
+        summary: 'Change my password; my other sessions end unless keepOtherSessions',
+        body: PasswordBody,
+        response: { 200: Envelope(PasswordChangedSchema) },
+      },
+    },
+    async (req, reply) => {
+      const principal = await requireUser(services, req);
+      const result = await services.users.changePassword(principal, {
+        currentPassword: req.body.oldPassword,
+        newPassword: req.body.newPassword,
+        keepOtherSessions: req.body.keepOtherSessions ?? false,
+        ip: req.ip,
+      });
+      if (!result.ok) {
+        switch (result.reason) {
+          case 'not_found':
+            throw errors.notLoggedIn();
+          case 'invalid_password':
+            throw errors.invalid(`body/newPassword ${result.problem}`);
+          case 'wrong_password':
+            throw errors.badCredentials('The current password is incorrect');
+          case 'throttled':
+            throw throttledError(ctx, req, reply, result.retryAt, 'Too many wrong passwords');
+        }
+      }
+      const user = await services.users.get(principal.poolId, principal.userId);
+      if (!user) throw errors.notLoggedIn();
+      return ok(
+        { user: presentUser(user), ended: result.ended?.sessions ?? 0, changeId: result.change.id },
+        'password changed',
+      );
     },
   );
 

@@ -1,11 +1,18 @@
-// Management of a pool's users and their sessions (CONTRACT §4).
+// Management of a pool's users, their passwords and their sessions (CONTRACT §4).
 import { Type } from 'typebox';
 import { usernameProblem } from '../../domain/users/username.ts';
 import { requireAdmin } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { Envelope, ok } from '../envelope.ts';
 import { errors } from '../errors.ts';
-import { EndSummarySchema, presentSession, presentUser, SessionSchema, UserSchema } from '../presenters.ts';
+import {
+  EndSummarySchema,
+  PasswordChangedSchema,
+  presentSession,
+  presentUser,
+  SessionSchema,
+  UserSchema,
+} from '../presenters.ts';
 
 const UserBody = Type.Object(
   {
@@ -13,6 +20,18 @@ const UserBody = Type.Object(
     email: Type.Optional(Type.String({ minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' })),
     password: Type.String({ minLength: 8, maxLength: 256 }),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+const SetPasswordBody = Type.Object(
+  {
+    password: Type.String({ minLength: 8, maxLength: 256 }),
+    endSessions: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description: 'End every session of the user (default); false keeps them',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -62,6 +81,36 @@ export const userRoutes: RouteModule = (app, { services }) => {
       const { poolId, actor } = requireAdmin(services, req);
       if (!(await services.users.delete(poolId, req.params.userId, actor))) throw errors.userNotFound();
       return ok(true, 'user deleted');
+    },
+  );
+
+  app.post(
+    '/api/v2/users/:userId/password',
+    {
+      schema: {
+        tags,
+        summary: "Set a user's password; all their sessions end unless endSessions is false",
+        params: UserParams,
+        body: SetPasswordBody,
+        response: { 200: Envelope(PasswordChangedSchema) },
+      },
+    },
+    async (req) => {
+      const { poolId, actor } = requireAdmin(services, req);
+      const result = await services.users.setPassword(poolId, req.params.userId, req.body.password, {
+        endSessions: req.body.endSessions ?? true,
+        actor,
+      });
+      if (!result.ok) {
+        if (result.reason === 'invalid_password') throw errors.invalid(`body/password ${result.problem}`);
+        throw errors.userNotFound();
+      }
+      const user = await services.users.get(poolId, req.params.userId);
+      if (!user) throw errors.userNotFound();
+      return ok(
+        { user: presentUser(user), ended: result.ended?.sessions ?? 0, changeId: result.change.id },
+        'password set',
+      );
     },
   );
 

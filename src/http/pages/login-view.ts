@@ -23,6 +23,8 @@ export interface LoginView {
   reauthenticating: User | null;
   /** An OIDC sign-in: an app is waiting for the result. */
   forApp: boolean;
+  /** Where to create an account, when the pool takes sign-ups (null: no link). */
+  signUpHref: string | null;
 }
 
 function problemText(problem: LoginProblem): string {
@@ -68,6 +70,7 @@ export function loginPage(view: LoginView) {
     </div>
     <button type="submit" class="button button-primary button-block">Sign in</button>
   </form>
+  ${view.signUpHref ? html`<p class="muted center">New here? <a href="${view.signUpHref}">Create an account</a></p>` : null}
 </div>`,
   });
 }

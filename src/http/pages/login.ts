@@ -4,7 +4,7 @@
 // The OIDC interaction sends browsers here as /login?return_to=/oidc/interaction/<uid>
 // (&prompt=login to force the password) and expects signoff_session when they come back.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Session } from '../../domain/model.ts';
+import type { Pool, Session } from '../../domain/model.ts';
 import type { Services } from '../../domain/services.ts';
 import { countThrottled } from '../../metrics.ts';
 import type { HttpContext } from '../context.ts';
@@ -23,29 +23,42 @@ import { isInteraction, safeReturnTo } from './return-to.ts';
 const MAX_ACCOUNT = 254;
 const MAX_PASSWORD = 1024;
 
-/** The pool a sign-in is for: the `pool` parameter's when given (and real), else the default. */
-async function poolFor(services: Services, requested: string | null): Promise<string | null> {
-  if (requested === null || requested === '') return services.defaultPoolId();
-  return (await services.pools.get(requested))?.id ?? null;
+/** The pool a sign-in (or sign-up) is for: the `pool` parameter's when given (and real), else the default. */
+export async function poolFor(services: Services, requested: string | null): Promise<Pool | null> {
+  const id = requested === null || requested === '' ? services.defaultPoolId() : requested;
+  return id === null ? null : services.pools.get(id);
 }
 
 /** OIDC prompt is a space-separated list (OpenID Connect Core §3.1.2.1). */
 const forcesLogin = (prompt: string | null) => prompt?.split(' ').includes('login') ?? false;
 
-export function loginUrl(returnTo: string, pool: string | null = null) {
+function pageUrl(path: '/login' | '/signup', returnTo: string, pool: string | null) {
   const params = new URLSearchParams({ return_to: returnTo });
   if (pool) params.set('pool', pool);
   // Slashes need no escaping in a query: /login?return_to=/u reads better in an address bar.
-  return `/login?${params.toString().replaceAll('%2F', '/')}`;
+  return `${path}?${params.toString().replaceAll('%2F', '/')}`;
+}
+
+export const loginUrl = (returnTo: string, pool: string | null = null) => pageUrl('/login', returnTo, pool);
+export const signUpUrl = (returnTo: string, pool: string | null = null) => pageUrl('/signup', returnTo, pool);
+
+/**
+ * The registered redirect URIs of a pool's apps when the page leads on into an OIDC sign-in:
+ * browsers hold the whole chain of redirects after a form post to its form-action, and that
+ * chain ends at the app's redirect URI. Nothing else is added.
+ */
+export async function formActionsFor(services: Services, poolId: string, returnTo: string) {
+  return isInteraction(returnTo) ? (await services.apps.list(poolId)).flatMap((a) => a.redirectUris) : [];
 }
 
 export function loginRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
   const { services } = ctx;
 
   interface Render {
-    poolId: string;
+    pool: Pool;
     returnTo: string;
-    pool: string | null;
+    /** The `pool` parameter as given (carried through the form), or null. */
+    poolParam: string | null;
     account: string;
     problem: LoginProblem | null;
     reauthenticating: Session | null;
@@ -53,22 +66,19 @@ export function loginRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
   }
 
   async function render(req: FastifyRequest, reply: FastifyReply, r: Render) {
-    const user = r.reauthenticating ? await services.users.get(r.poolId, r.reauthenticating.userId) : null;
-    // An OIDC sign-in ends, after a few same-origin hops, at the app's redirect URI; browsers
-    // hold that whole chain to this page's form-action, so the pool's registered redirect URIs
-    // are listed (and nothing else).
-    const formActions = isInteraction(r.returnTo)
-      ? (await services.apps.list(r.poolId)).flatMap((a) => a.redirectUris)
-      : [];
+    const user = r.reauthenticating ? await services.users.get(r.pool.id, r.reauthenticating.userId) : null;
     const page = loginPage({
       csrf: csrf.token(req, reply),
       returnTo: r.returnTo,
-      pool: r.pool,
+      pool: r.poolParam,
       account: r.account || (user ? handleOf(user) : ''),
       problem: r.problem,
       reauthenticating: user,
       forApp: isInteraction(r.returnTo),
+      // Offered only where it would work: a pool that takes sign-ups.
+      signUpHref: r.pool.signUpEnabled && !user ? signUpUrl(r.returnTo, r.poolParam) : null,
     });
+    const formActions = await formActionsFor(services, r.pool.id, r.returnTo);
     if (r.problem?.kind === 'throttled') {
       reply.header('retry-after', String(Math.max(1, Math.ceil((r.problem.retryAt - r.problem.now) / 1000))));
     }
@@ -81,17 +91,17 @@ export function loginRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
     });
 
   app.get('/login', { schema: { hide: true } }, async (req, reply) => {
-    const pool = single(req.query, 'pool');
-    const poolId = await poolFor(services, pool);
-    if (!poolId) return unknownPool(reply);
+    const poolParam = single(req.query, 'pool');
+    const pool = await poolFor(services, poolParam);
+    if (!pool) return unknownPool(reply);
     const returnTo = safeReturnTo(single(req.query, 'return_to'));
     const session = await browserSession(services, req);
-    const live = session && session.poolId === poolId ? session : null;
+    const live = session && session.poolId === pool.id ? session : null;
     if (live && !forcesLogin(single(req.query, 'prompt'))) return redirectTo(reply, returnTo, 302);
     return render(req, reply, {
-      poolId,
+      pool,
       returnTo,
-      pool: pool || null,
+      poolParam: poolParam || null,
       account: '',
       problem: null,
       reauthenticating: live,
@@ -102,16 +112,16 @@ export function loginRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
   app.post('/login', { schema: { hide: true } }, async (req, reply) => {
     const body = req.body;
     const returnTo = safeReturnTo(single(body, 'return_to'));
-    const pool = single(body, 'pool') || null;
+    const poolParam = single(body, 'pool') || null;
     if (!csrf.verify(req, single(body, CSRF_FIELD))) {
-      return sendPage(reply, formExpiredPage(loginUrl(returnTo, pool)), { status: 403 });
+      return sendPage(reply, formExpiredPage(loginUrl(returnTo, poolParam)), { status: 403 });
     }
-    const poolId = await poolFor(services, pool);
-    if (!poolId) return unknownPool(reply);
+    const pool = await poolFor(services, poolParam);
+    if (!pool) return unknownPool(reply);
 
     const account = (single(body, 'account') ?? '').trim();
     const password = single(body, 'password') ?? '';
-    const base = { poolId, returnTo, pool, account, reauthenticating: null };
+    const base = { pool, returnTo, poolParam, account, reauthenticating: null };
     if (account === '' || password === '') {
       return render(req, reply, { ...base, problem: { kind: 'missing' }, status: 400 });
     }
@@ -120,7 +130,7 @@ export function loginRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
     }
 
     const result = await services.login.withPasswordInPool({
-      poolId,
+      poolId: pool.id,
       account,
       password,
       cookieSecret: readSessionCookie(req),

@@ -1,5 +1,5 @@
-// The hosted pages: assets, the home page, sign-in, the personal center and the front-end logout routes, in
-// one encapsulated scope whose errors are pages, not JSON envelopes.
+// The hosted pages: assets, the home page, sign-in and sign-up, the personal center and the front-end logout
+// routes, in one encapsulated scope whose errors are pages, not JSON envelopes.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, HttpContext } from '../context.ts';
 import { mapError } from '../errors.ts';
@@ -14,6 +14,7 @@ import { errorPage, messagePage } from './message-views.ts';
 import type { PageApp } from './page-app.ts';
 import { sendPage } from './page-reply.ts';
 import { personalCenterRoutes } from './personal-center.ts';
+import { signUpRoutes } from './sign-up.ts';
 
 export function pageRoutes(app: App, ctx: HttpContext, csrf: Csrf) {
   app.register(async (scope) => {
@@ -38,6 +39,7 @@ export function pageRoutes(app: App, ctx: HttpContext, csrf: Csrf) {
     assetRoutes(pages);
     homeRoutes(pages, ctx);
     loginRoutes(pages, ctx, csrf);
+    signUpRoutes(pages, ctx, csrf);
     personalCenterRoutes(pages, ctx, csrf);
     frontendLogoutRoutes(pages, ctx, csrf);
     consoleRoutes(pages, ctx, csrf);

@@ -1,24 +1,37 @@
-// The personal center (CONTRACT §6): GET /u, and the three ways a user ends sessions from it —
-// Log out (this session), End session (one other device), Log out other devices. Each is a
-// CSRF-checked POST into the logout service, then a redirect (post/redirect/get).
+// The personal center (CONTRACT §6): GET /u, the three ways a user ends sessions from it —
+// Log out (this session), End session (one other device), Log out other devices — changing
+// the password (which by default logs the other devices out), and the time zone of the page's
+// times. Each is a CSRF-checked POST into the domain, then a redirect (post/redirect/get), or
+// the page again with what to fix.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Session } from '../../domain/model.ts';
+import { countThrottled } from '../../metrics.ts';
 import type { HttpContext } from '../context.ts';
+import { errors } from '../errors.ts';
 import { expireBrowserCookies } from './browser-cookies.ts';
 import { browserSession, principalOf } from './browser-session.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
+import { formatTime, retryIn, timeZoneOf } from './formats.ts';
 import { loginUrl } from './login.ts';
 import { formExpiredPage, signedOutPage } from './message-views.ts';
 import type { PageApp } from './page-app.ts';
 import { redirectTo, sendPage } from './page-reply.ts';
-import { single } from './params.ts';
-import { personalCenterPage } from './personal-center-view.ts';
+import { many, single } from './params.ts';
+import { type PasswordFormState, personalCenterPage } from './personal-center-view.ts';
+import { readerTimeZone, rememberTimeZone, TIME_ZONE_FIELD } from './time-zone.ts';
 
 // Notices are chosen by key, never taken from the URL as text.
 const NOTICES: Record<string, string> = {
   'session-ended': 'Session ended. That device is now signed out of every app.',
   'others-ended': 'Your other devices are signed out.',
   'already-ended': 'That session had already ended.',
+  'password-changed': 'Your password is changed. Your other devices are signed out.',
+  'password-changed-kept': 'Your password is changed. Your other devices stay signed in.',
+  'time-zone-saved': 'Time zone saved.',
 };
+
+// Longer values are refused without hashing them (as on the sign-in page).
+const MAX_PASSWORD = 1024;
 
 export const SIGNED_OUT_PATH = '/signed-out';
 
@@ -36,9 +49,13 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
     return false;
   }
 
-  app.get('/u', { schema: { hide: true } }, async (req, reply) => {
-    const session = await browserSession(services, req);
-    if (!session) return redirectTo(reply, loginUrl('/u'), 302);
+  /** The personal center of a signed-in browser; with the password form's problem after a failed change. */
+  async function showCenter(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    session: Session,
+    options: { password?: PasswordFormState; status?: number } = {},
+  ) {
     const user = await services.users.get(session.poolId, session.userId);
     if (!user) return redirectTo(reply, loginUrl('/u'), 302);
     const [sessions, apps] = await Promise.all([
@@ -53,9 +70,89 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
         sessions,
         appNames: new Map(apps.map((a) => [a.id, a.name])),
         now: services.clock.now(),
-        notice: NOTICES[single(req.query, 'notice') ?? ''] ?? null,
+        notice: options.password ? null : (NOTICES[single(req.query, 'notice') ?? ''] ?? null),
+        timeZone: readerTimeZone(req),
+        password: options.password ?? null,
       }),
+      { status: options.status ?? 200 },
     );
+  }
+
+  app.get('/u', { schema: { hide: true } }, async (req, reply) => {
+    const session = await browserSession(services, req);
+    if (!session) return redirectTo(reply, loginUrl('/u'), 302);
+    return showCenter(req, reply, session);
+  });
+
+  // Change password: the current one, the new one twice, and whether to log the other devices
+  // out (ticked by default; a post without the box at all keeps the default).
+  app.post('/u/password', { schema: { hide: true } }, async (req, reply) => {
+    if (!checked(req, reply)) return reply;
+    const session = await browserSession(services, req, { touch: false });
+    if (!session) return toSignIn(reply);
+    const body = req.body;
+    const current = single(body, 'current_password') ?? '';
+    const next = single(body, 'new_password') ?? '';
+    const confirmation = single(body, 'confirm_password') ?? '';
+    const box = many(body, 'log_out_others');
+    const logOutOthers = box.length === 0 || box.includes('yes');
+    const again = (problem: string, fields: PasswordFormState['fields'], status: number) =>
+      showCenter(req, reply, session, { password: { problem, fields, logOutOthers }, status });
+
+    if (current === '' || next === '' || confirmation === '') {
+      const missing = (
+        [
+          ['current', current],
+          ['new', next],
+          ['confirm', confirmation],
+        ] as const
+      )
+        .filter(([, value]) => value === '')
+        .map(([field]) => field);
+      return again('Enter your current password, and your new password twice.', missing, 400);
+    }
+    if (next !== confirmation) return again('The new passwords do not match.', ['new', 'confirm'], 400);
+    if (current.length > MAX_PASSWORD) return again('The current password is incorrect.', ['current'], 401);
+
+    const result = await services.users.changePassword(principalOf(session), {
+      currentPassword: current,
+      newPassword: next,
+      keepOtherSessions: !logOutOthers,
+      ip: req.ip,
+    });
+    if (result.ok) {
+      return redirectTo(reply, `/u?notice=${logOutOthers ? 'password-changed' : 'password-changed-kept'}`);
+    }
+    switch (result.reason) {
+      case 'not_found':
+        return toSignIn(reply);
+      case 'invalid_password':
+        return again(`The new password ${result.problem}.`, ['new', 'confirm'], 400);
+      case 'wrong_password':
+        return again('The current password is incorrect.', ['current'], 401);
+      case 'throttled': {
+        countThrottled(services.metrics, req);
+        const now = services.clock.now();
+        reply.header('retry-after', String(Math.max(1, Math.ceil((result.retryAt - now) / 1000))));
+        return again(
+          `Too many wrong passwords. For your security, try again ${retryIn(result.retryAt, now)} (at ${formatTime(result.retryAt, readerTimeZone(req))}).`,
+          ['current'],
+          429,
+        );
+      }
+    }
+  });
+
+  // The time zone the pages' times are written in: kept in this browser (time-zone.ts).
+  app.post('/u/time-zone', { schema: { hide: true } }, async (req, reply) => {
+    if (!checked(req, reply)) return reply;
+    const session = await browserSession(services, req, { touch: false });
+    if (!session) return toSignIn(reply);
+    const timeZone = timeZoneOf(single(req.body, TIME_ZONE_FIELD));
+    // The form offers only zones that exist; anything else was not sent by it.
+    if (!timeZone) throw errors.invalid('That is not a time zone Signoff knows: choose one from the list.');
+    rememberTimeZone(reply, timeZone, ctx.cookie);
+    return redirectTo(reply, '/u?notice=time-zone-saved');
   });
 
   // Log out (avatar menu): this browser's session. Without a live session there is nothing to

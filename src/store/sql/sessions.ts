@@ -115,7 +115,7 @@ export function createSessionStore(db: SqlDriver): Store['sessions'] {
         [poolId, sessionId, at],
       );
     },
-    end: (selector, meta) => db.transaction((q) => end(db, q, selector, meta)),
+    end: (selector, meta) => db.transaction((q) => endInTransaction(db, q, selector, meta)),
     recordToken: async (poolId, sessionId, exp) => {
       await db.query(
         `UPDATE sessions SET tokens_until = $3
@@ -149,9 +149,15 @@ function revocations(rows: Row[]): Revocation[] {
  * The session core's write, inside one transaction: marks the selected live sessions (or one
  * app's part of them) ended, queues one back-channel delivery per app session ending with them
  * whose app has a back-channel URI, deletes what their OIDC grants issued, and writes the audit
- * record with the revoked ids.
+ * record with the revoked ids. Run in the caller's transaction `q`: `sessions.end`'s own, or a
+ * password change's (src/store/sql/users.ts), which must not commit without its end.
  */
-async function end(db: SqlDriver, q: Query, selector: EndSelector, meta: EndMeta): Promise<EndOutcome> {
+export async function endInTransaction(
+  db: SqlDriver,
+  q: Query,
+  selector: EndSelector,
+  meta: EndMeta,
+): Promise<EndOutcome> {
   const { poolId } = selector;
   const streaming = await appsWithStreams(q, poolId);
   const notifying = new Set(

@@ -2,6 +2,7 @@
 import type { User } from '../../domain/model.ts';
 import type { SqlDriver } from '../sql-driver.ts';
 import type { Store } from '../store.ts';
+import { endInTransaction } from './sessions.ts';
 import { insertSets, liveStreamsOf, notExcluded, ROUTE_OF_STREAM, wants } from './set-queue.ts';
 import { createInsert, first, nstr, num, placeholders, type Row, str } from './sql-helpers.ts';
 
@@ -17,6 +18,17 @@ const toUser = (r: Row): User => ({
   createdAt: num(r.created_at),
   updatedAt: num(r.updated_at),
 });
+
+/**
+ * The live streams (one row each) of every app the user has ever signed in to that want an
+ * event type and have not removed the user: the candidates of insertSets, the user as $7.
+ */
+const streamsOfUserApps = (eventType: 'account-purged' | 'credential-change') =>
+  `SELECT DISTINCT st.id AS stream_id, a.app_id, CAST(NULL AS TEXT) AS session_id, a.user_id,
+     ${ROUTE_OF_STREAM} AS route
+   FROM app_sessions a ${liveStreamsOf('a.app_id', 'CAST($1 AS TEXT)')}
+   WHERE a.pool_id = CAST($1 AS TEXT) AND a.user_id = CAST($7 AS TEXT) AND ${wants(eventType)}
+     AND ${notExcluded('a.user_id')}`;
 
 /** Column values in the order of USER_COLUMNS. */
 const userColumns = (u: User) => [
@@ -74,14 +86,67 @@ export function createUserStore(db: SqlDriver): Store['users'] {
           db,
           q,
           { poolId, eventType: 'account-purged', endId: null, reason: 'user_deleted', detail: null, at },
-          `SELECT DISTINCT st.id AS stream_id, a.app_id, CAST(NULL AS TEXT) AS session_id, a.user_id,
-             ${ROUTE_OF_STREAM} AS route
-           FROM app_sessions a ${liveStreamsOf('a.app_id', 'CAST($1 AS TEXT)')}
-           WHERE a.pool_id = CAST($1 AS TEXT) AND a.user_id = CAST($7 AS TEXT) AND ${wants('account-purged')}
-             AND ${notExcluded('a.user_id')}`,
+          streamsOfUserApps('account-purged'),
           [id],
         );
         return { deleted: true, apps: [...new Set(queued)] };
+      }),
+    setPassword: (poolId, userId, write, end) =>
+      db.transaction(async (q) => {
+        const { change } = write;
+        const checked = write.expectedHash !== undefined;
+        const updated = await q(
+          `UPDATE users SET password_hash = $3, updated_at = $4
+           WHERE pool_id = $1 AND id = $2 AND deleted_at IS NULL${checked ? ' AND password_hash = $5' : ''}
+           RETURNING id`,
+          [poolId, userId, write.passwordHash, change.at, ...(checked ? [write.expectedHash] : [])],
+        );
+        if (updated.length === 0) return { written: false, record: null, apps: [], end: null };
+        // The sessions the change ends, in its transaction: committed together or not at all.
+        const ended = end ? await endInTransaction(db, q, end.selector, end.meta) : null;
+        // CAEP credential-change on the streams of every app the user ever signed in to (the
+        // apps that may hold the user's sessions or tokens), as account-purged is queued; its
+        // txn is the change's id, which is also the id of the end it caused.
+        const queued = await insertSets(
+          db,
+          q,
+          {
+            poolId,
+            eventType: 'credential-change',
+            endId: change.id,
+            reason: change.reason,
+            detail: { initiatingEntity: write.initiatingEntity },
+            at: change.at,
+          },
+          streamsOfUserApps('credential-change'),
+          [userId],
+        );
+        const record = {
+          ...change,
+          poolId,
+          userId,
+          sessionsEnded: ended?.sessions ?? 0,
+          events: queued.length,
+        };
+        await q(
+          `INSERT INTO credential_changes (id, pool_id, user_id, at, credential_type, reason, actor_type, actor_id,
+             end_sessions, sessions_ended, events)
+           VALUES (${placeholders(11)})`,
+          [
+            record.id,
+            poolId,
+            userId,
+            record.at,
+            record.credentialType,
+            record.reason,
+            record.actor.type,
+            record.actor.id,
+            record.endSessions,
+            record.sessionsEnded,
+            record.events,
+          ],
+        );
+        return { written: true, record, apps: [...new Set(queued)], end: ended };
       }),
   };
 }
