@@ -21,7 +21,7 @@ import {
   rmSync,
 } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -253,26 +253,9 @@ describe('the SDK as a package', () => {
     /** What the page server serves as /page.js and /whole.js, once the browser suite has bundled them. */
     const bundles = { page: '', whole: '' };
 
-    /**
-     * The page's own server: its page and bundles, and `/signoff/*` passed to Signoff, as a
-     * reverse proxy would (Signoff's sign-in route answers no cross-origin request).
-     */
+    /** The page's own server: its page and bundles; the page talks to Signoff across origins. */
     function servePage(req: IncomingMessage, res: ServerResponse) {
       const url = new URL(req.url ?? '/', origin);
-      if (url.pathname.startsWith('/signoff/')) {
-        const target = new URL(url.pathname.slice('/signoff'.length) + url.search, server.url);
-        const upstream = request(target, {
-          method: req.method,
-          headers: { ...req.headers, host: target.host },
-        });
-        upstream.on('response', (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        });
-        upstream.on('error', () => res.writeHead(502).end());
-        req.pipe(upstream);
-        return;
-      }
       // A strict policy of its own: the page may talk to itself and to Signoff, nothing else.
       const csp = `default-src 'self'; connect-src 'self' ${server.url}`;
       if (url.pathname === '/') {

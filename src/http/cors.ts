@@ -1,11 +1,14 @@
-// Cross-origin access to the end-user API (/api/v2/users/me, my sessions, logout), for web
-// apps calling it from the browser: an SPA with its OIDC access token, or the SDK with the
-// session cookie.
+// Cross-origin access to the end-user API (sign-in, sign-up, /api/v2/users/me, my password, my
+// sessions, logout), for web apps calling it from the browser: an SPA with its OIDC access
+// token, or the SDK with its token or the session cookie.
 //
 // - From the origin of a URI some app registered (a redirect or logout redirect URI): that
 //   origin, with credentials, so the SDK's `credentials: 'include'` carries the session cookie.
 // - From any other origin: `*` without credentials. Bearer tokens are not ambient, so such an
-//   origin can do only what the token it already holds allows; the browser sends no cookie.
+//   origin can do only what the token it already holds allows; the browser sends no cookie and
+//   keeps none it is sent, so a page elsewhere cannot sign a visitor's browser in to an account
+//   of its choosing (login CSRF). Sign-in from it is what the same request from a server could
+//   do, under the same throttles.
 //
 // Written here rather than with @fastify/cors because its preflight route is a global
 // `OPTIONS *`, and this policy belongs to these routes only.
@@ -13,6 +16,9 @@ import type { Services } from '../domain/services.ts';
 import type { App } from './context.ts';
 
 const END_USER_ROUTES = [
+  /^\/api\/v2\/login\/account$/,
+  /^\/api\/v2\/register\/email$/,
+  /^\/api\/v2\/users\/me\/password$/,
   /^\/api\/v2\/users\/me$/,
   /^\/api\/v2\/users\/me\/sessions(\/[^/]+)?$/,
   /^\/api\/v2\/logout$/,
