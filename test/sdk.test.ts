@@ -73,6 +73,22 @@ describe('SDK against a real server', () => {
   const device = () => new AuthenticationClient({ host: server.url, appId, storage: null });
 
   describe('ManagementClient', () => {
+    it("setPassword: the administrator's reset ends every session unless endSessions is false", async () => {
+      const user = await newUser();
+      const first = device();
+      await first.login(user.username!, PASSWORD);
+      const kept = await management.users.setPassword(user.id, 'set by the admin', { endSessions: false });
+      expect(kept).toMatchObject({ user: { id: user.id }, ended: 0 });
+      expect(await first.getCurrentUser()).toMatchObject({ id: user.id });
+
+      const reset = await management.users.setPassword(user.id, 'set by the admin again');
+      expect(reset.ended).toBe(1);
+      expect(await rejection(first.getCurrentUser())).toMatchObject({ status: 401, code: 2020 });
+      await device().login(user.username!, 'set by the admin again');
+      const missing = await rejection(management.users.setPassword('no-such-user', 'whatever it is'));
+      expect(missing).toMatchObject({ status: 404 });
+    });
+
     it('creates, lists, reads, updates and deletes applications', async () => {
       const created = await management.applications.create({
         name: 'Shop',
@@ -234,6 +250,44 @@ describe('SDK against a real server', () => {
   });
 
   describe('AuthenticationClient', () => {
+    it('updatePassword ends the other devices, keeps this one, and the new password signs in', async () => {
+      const user = await newUser();
+      const laptop = device();
+      const phone = device();
+      await laptop.login(user.username!, PASSWORD);
+      const { token: phoneToken } = await phone.login(user.username!, PASSWORD);
+
+      const wrong = await rejection(laptop.updatePassword('a new passphrase', 'not the password'));
+      expect(wrong).toMatchObject({ status: 401, code: 4010 });
+
+      const change = await laptop.updatePassword('a new passphrase', PASSWORD);
+      expect(change).toMatchObject({ user: { id: user.id }, ended: 1, changeId: expect.any(String) });
+      expect(await laptop.getCurrentUser()).toMatchObject({ id: user.id });
+      phone.setToken(phoneToken);
+      expect(await rejection(phone.getCurrentUser())).toMatchObject({ status: 401, code: 2020 });
+      expect(await rejection(device().login(user.username!, PASSWORD))).toMatchObject({ code: 4010 });
+      await device().login(user.username!, 'a new passphrase');
+    });
+
+    it('registerByEmail: refused while the pool has sign-up off, then signs up and the account signs in', async () => {
+      const email = `new-${crypto.randomUUID().slice(0, 8)}@example.com`;
+      const off = await rejection(device().registerByEmail(email, PASSWORD));
+      expect(off).toMatchObject({ status: 403, code: 4031 });
+
+      await server.services.pools.updateSettings(server.pool.id, { signUpEnabled: true });
+      try {
+        const user = await device().registerByEmail(email, PASSWORD, { name: 'Ada' });
+        expect(user).toMatchObject({ email, name: 'Ada' });
+        expect(await rejection(device().registerByEmail(email, PASSWORD))).toMatchObject({
+          status: 409,
+          code: 4090,
+        });
+        expect((await device().login(email, PASSWORD)).user.id).toBe(user.id);
+      } finally {
+        await server.services.pools.updateSettings(server.pool.id, { signUpEnabled: false });
+      }
+    });
+
     it('login → getCurrentUser → listSessions → logout; the token is refused from then on', async () => {
       const user = await newUser();
       const auth = device();

@@ -3,7 +3,7 @@
 // (token in memory).
 import { defaultFetch, type FetchLike, type HttpConfig, request, type SignoffError, send } from './http.ts';
 import { browserStorage, DEFAULT_TOKEN_KEY, type TokenStorage } from './token-storage.ts';
-import type { LoginResult, LogoutScope, Session, User } from './types.ts';
+import type { LoginResult, LogoutScope, PasswordChange, Session, SignUpProfile, User } from './types.ts';
 
 /**
  * Options of {@link AuthenticationClient}.
@@ -168,6 +168,55 @@ export class AuthenticationClient {
     });
     this.setToken(result.token);
     return result;
+  }
+
+  /**
+   * Signs up with an email and a password, when the user pool has sign-up on. Does not sign in
+   * (call `login` next), as Authing's `registerByEmail` does not.
+   *
+   * @throws {SignoffError} 403 code 4031 when the pool has sign-up off; 409 code 4090 when an
+   * account has this email; 400 naming the field for a bad email or a password under 8 characters.
+   *
+   * @example
+   * ```ts
+   * await auth.registerByEmail('ada@example.com', 'correct horse battery', { name: 'Ada' });
+   * await auth.login('ada@example.com', 'correct horse battery');
+   * ```
+   */
+  registerByEmail(email: string, password: string, profile: SignUpProfile = {}): Promise<User> {
+    return request<User>(this.#http, {
+      method: 'POST',
+      path: '/api/v2/register/email',
+      headers: { 'x-authing-app-id': this.#appId, 'x-authing-userpool-id': this.#userPoolId },
+      body: { email, password, ...profile },
+    });
+  }
+
+  /**
+   * Changes the signed-in user's password (Authing's argument order: the new one first). The
+   * user's other sessions end — their tokens stop working and their apps are told — unless
+   * `keepOtherSessions`; this one stays signed in.
+   *
+   * @throws {SignoffError} 401 code 4010 when `oldPassword` is wrong; 429 after too many wrong
+   * ones; 400 naming `newPassword` when it is too short.
+   *
+   * @example
+   * ```ts
+   * const { ended } = await auth.updatePassword('a new passphrase', 'correct horse battery');
+   * console.log(`${ended} other devices signed out`);
+   * ```
+   */
+  updatePassword(
+    newPassword: string,
+    oldPassword: string,
+    options: { keepOtherSessions?: boolean } = {},
+  ): Promise<PasswordChange> {
+    return request<PasswordChange>(this.#http, {
+      method: 'POST',
+      path: '/api/v2/users/me/password',
+      headers: this.#headers(),
+      body: { oldPassword, newPassword, ...options },
+    });
   }
 
   /**

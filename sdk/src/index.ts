@@ -34,9 +34,11 @@ export type {
   EndSummary,
   LoginResult,
   LogoutScope,
+  PasswordChange,
   Session,
   SessionApplication,
   SessionDevice,
+  SignUpProfile,
   UpdateApplicationInput,
   User,
 } from './types.ts';

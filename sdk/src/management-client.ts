@@ -8,6 +8,7 @@ import type {
   CreateApplicationInput,
   CreateUserInput,
   EndSummary,
+  PasswordChange,
   Session,
   UpdateApplicationInput,
   User,
@@ -80,6 +81,11 @@ export interface ManagementUsers {
   delete(userId: string): Promise<void>;
   /** A user's live sessions, with device, IP and applications. */
   listSessions(userId: string): Promise<Session[]>;
+  /**
+   * Sets a user's password (a reset by the administrator). All their sessions end unless
+   * `endSessions: false`; their apps get a credential-change Shared Signals event either way.
+   */
+  setPassword(userId: string, password: string, options?: { endSessions?: boolean }): Promise<PasswordChange>;
 }
 
 /**
@@ -168,6 +174,12 @@ export class ManagementClient {
         await this.#call({ method: 'DELETE', path: `/api/v2/users/${id(userId)}` });
       },
       listSessions: (userId) => this.#call({ method: 'GET', path: `/api/v2/users/${id(userId)}/sessions` }),
+      setPassword: (userId, password, options = {}) =>
+        this.#call({
+          method: 'POST',
+          path: `/api/v2/users/${id(userId)}/password`,
+          body: { password, ...options },
+        }),
     };
     this.sessions = {
       end: (sid) => this.#call({ method: 'DELETE', path: `/api/v2/sessions/${id(sid)}` }),

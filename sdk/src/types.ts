@@ -194,6 +194,36 @@ export interface LoginResult {
 }
 
 /**
+ * The answer to a password change or an administrator's new password.
+ *
+ * @example
+ * ```ts
+ * const { ended, changeId }: PasswordChange = await auth.updatePassword('new passphrase here', 'old one');
+ * console.log(`${ended} other sessions signed out (change ${changeId})`);
+ * ```
+ */
+export interface PasswordChange {
+  user: User;
+  /** Sessions the change signed out (the caller's own stays signed in on a change of their own). */
+  ended: number;
+  /** The change's audit record id; the Shared Signals credential-change SETs carry it as `txn`. */
+  changeId: string;
+}
+
+/**
+ * A self sign-up's optional profile fields.
+ *
+ * @example
+ * ```ts
+ * const profile: SignUpProfile = { username: 'ada', name: 'Ada Lovelace' };
+ * ```
+ */
+export interface SignUpProfile {
+  username?: string;
+  name?: string;
+}
+
+/**
  * Which sessions a logout ends: `local` this one (the default), `others` every other
  * session of the user, `global` all of them.
  *
