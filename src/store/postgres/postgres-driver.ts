@@ -57,6 +57,10 @@ export function createPostgresDriver(connectionString: string, options: Postgres
     transaction,
     inList: (column, p) => `${column} = ANY(${p}::text[])`,
     listParam: (values) => values,
+    jsonRows: (p, alias, columns) =>
+      `json_to_recordset(${p}::json) AS ${alias}(${Object.entries(columns)
+        .map(([name, type]) => `${name} ${type === 'integer' ? 'bigint' : 'text'}`)
+        .join(', ')})`,
     skipLocked: ' FOR UPDATE SKIP LOCKED',
     uniqueViolation(error) {
       const e = error as { code?: string; constraint?: string };
