@@ -308,8 +308,9 @@ export function createBackchannelWorker(deps: BackchannelWorkerDeps) {
     const { due, leaseEnds } = batch;
     const summary: RunSummary = { claimed: due.length, delivered: 0, retried: 0, failed: 0 };
     if (due.length === 0) return summary;
-    // The last POST to start must end, and the batch be recorded, before the lease does.
-    const sendBy = leaseEnds - 2 * timeoutMs;
+    // The last POST to start must end, and the batch be recorded, before the lease does (with
+    // a lease shorter than that, still half of it to start POSTs in).
+    const sendBy = leaseEnds - Math.min(2 * timeoutMs, leaseMs / 2);
     const decisions = await Promise.all(due.map((d) => attempt(d, sendBy)));
     const changed = await store.deliveries.markMany(decisions.map((decision) => decision.mark));
     decisions.forEach((decision, i) => {
