@@ -7,11 +7,13 @@
 //    10·U. Target (issue 4): ≤ 0.5 s SQLite, ≤ 1 s PostgreSQL at 10,000 users; linear at 10×.
 // 2. Fan-out: kick F users × 3 sessions from an app whose back-channel receiver is a node:http
 //    server on 127.0.0.1 (its own process) answering 204, then run the worker
-//    (`backchannel.runOnce()`, as the background loop does) until the outbox is empty →
-//    deliveries/s. For reference the same with the receiver down (connection refused): one
-//    attempt each, all rescheduled.
+//    (`backchannel.runOnce()`, one batch at a time) until the outbox is empty → deliveries/s.
+//    For reference the same with the receiver down (connection refused): one attempt each, all
+//    rescheduled; and the background loop itself (`backchannel.start()`, which overlaps its
+//    batches) until every notice is delivered.
 //
-//   node bench/kick.ts [--users 10000] [--scale 10] [--fanout-users 700] [--postgres postgres://…]
+//   node bench/kick.ts [--users 10000] [--scale 10] [--fanout-users 700] [--fanout-modes up,down,loop]
+//                      [--postgres postgres://…]
 // PostgreSQL runs when --postgres or SIGNOFF_TEST_DATABASE_URL is given.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     users: { type: 'string', default: '10000' },
     scale: { type: 'string', default: '10' },
     'fanout-users': { type: 'string', default: '700' },
+    'fanout-modes': { type: 'string', default: 'up,down,loop' },
     postgres: { type: 'string', default: process.env.SIGNOFF_TEST_DATABASE_URL ?? '' },
   },
 });
@@ -73,8 +76,17 @@ async function measureKick(kind: StoreKind, users: number, mode: 'kick' | 'whole
   }
 }
 
+interface Receiver {
+  port: number;
+  child: ChildProcess;
+  /** Notices received so far. */
+  count(): Promise<number>;
+  /** CPU time the receiver's process has used so far, µs. */
+  cpu(): Promise<number>;
+}
+
 /** A back-channel receiver in its own process (as an app's server is), answering 204. */
-async function startReceiver(): Promise<{ port: number; child: ChildProcess; count(): Promise<number> }> {
+async function startReceiver(): Promise<Receiver> {
   const child = spawn(
     process.execPath,
     [
@@ -87,7 +99,10 @@ async function startReceiver(): Promise<{ port: number; child: ChildProcess; cou
          req.on('end', () => { n += 1; res.writeHead(204).end(); });
        });
        server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
-       process.stdin.on('data', () => process.stdout.write(n + '\\n'));`,
+       process.stdin.on('data', (ask) => {
+         const { user, system } = process.cpuUsage();
+         process.stdout.write((String(ask).startsWith('cpu') ? user + system : n) + '\\n');
+       });`,
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
@@ -118,10 +133,17 @@ async function startReceiver(): Promise<{ port: number; child: ChildProcess; cou
       child.stdin?.write('?\n');
       return Number(await nextLine());
     },
+    async cpu() {
+      child.stdin?.write('cpu\n');
+      return Number(await nextLine());
+    },
   };
 }
 
-async function measureFanout(kind: StoreKind, users: number, receiverUp: boolean) {
+type FanoutMode = 'up' | 'down' | 'loop';
+
+async function measureFanout(kind: StoreKind, users: number, mode: FanoutMode) {
+  const receiverUp = mode !== 'down';
   // Loopback receivers are refused by default (SSRF guard); this one is ours.
   const bench = await openBenchStore(kind, values.postgres, { backchannelAllowPrivate: true });
   const { services, poolId } = bench;
@@ -138,7 +160,21 @@ async function measureFanout(kind: StoreKind, users: number, receiverUp: boolean
     if (!app.ok) throw new Error(app.problem);
     await seed(bench.db, poolId, [app.app.id], users, Date.now());
     const summary = await services.logout.kickFromApp(poolId, app.app.id, userIdsUpTo(users), actor);
-    const totals = { runs: 0, claimed: 0, delivered: 0, retried: 0, failed: 0 };
+    const totals = { runs: 0, claimed: 0, delivered: 0, retried: 0, failed: 0, perRun: 0 };
+    const cpu = { process: process.cpuUsage(), receiver: receiverUp ? await receiver.cpu() : 0 };
+    const cpuPerNotice = async (n: number) => {
+      const used = process.cpuUsage(cpu.process);
+      return {
+        process: (used.user + used.system) / n,
+        receiver: receiverUp ? ((await receiver.cpu()) - cpu.receiver) / n : 0,
+      };
+    };
+    if (mode === 'loop') {
+      return {
+        ...(await measureLoop(bench, app.app.id, summary.deliveries, receiver)),
+        cpu: await cpuPerNotice(summary.deliveries),
+      };
+    }
     const start = performance.now();
     // Up: until nothing is due. Down: one attempt each (retries come due 1–2 s later and
     // would be counted again, measuring the backoff rather than the worker).
@@ -147,17 +183,19 @@ async function measureFanout(kind: StoreKind, users: number, receiverUp: boolean
       const run = await services.backchannel.runOnce();
       if (run.claimed === 0) break;
       totals.runs += 1;
+      totals.perRun = Math.max(totals.perRun, run.claimed);
       totals.claimed += run.claimed;
       totals.delivered += run.delivered;
       totals.retried += run.retried;
       totals.failed += run.failed;
     }
     const ms = performance.now() - start;
+    const used = await cpuPerNotice(totals.claimed);
     const received = receiverUp ? await receiver.count() : 0;
     if (receiverUp && (totals.delivered !== summary.deliveries || received !== summary.deliveries)) {
       throw new Error(`${totals.delivered} delivered, ${received} received of ${summary.deliveries}`);
     }
-    return { ms, queued: summary.deliveries, totals, received };
+    return { ms, queued: summary.deliveries, totals, received, cpu: used };
   } finally {
     if (receiver.child.exitCode === null && receiver.child.signalCode === null) {
       receiver.child.kill();
@@ -165,6 +203,30 @@ async function measureFanout(kind: StoreKind, users: number, receiverUp: boolean
     }
     await bench.close();
   }
+}
+
+/** The background loop, started as a server starts it, until the receiver has every notice. */
+async function measureLoop(
+  bench: Awaited<ReturnType<typeof openBenchStore>>,
+  appId: string,
+  queued: number,
+  receiver: Receiver,
+) {
+  const { services, poolId } = bench;
+  const start = performance.now();
+  // A long poll: the loop drains on its own once woken (as by the end's event).
+  services.backchannel.start(3_600_000);
+  while ((await receiver.count()) < queued) await new Promise((resolve) => setTimeout(resolve, 5));
+  // stop() waits for the runs in flight, which record the last outcomes.
+  await services.backchannel.stop();
+  const ms = performance.now() - start;
+  const delivered = (await services.store.deliveries.list(poolId, appId, 'delivered', 0, 1)).totalCount;
+  const received = await receiver.count();
+  if (delivered !== queued || received !== queued) {
+    throw new Error(`${delivered} delivered, ${received} received of ${queued}`);
+  }
+  const totals = { runs: 0, claimed: queued, delivered, retried: 0, failed: 0, perRun: 0 };
+  return { ms, queued, totals, received };
 }
 
 const base = Number(values.users);
@@ -213,23 +275,38 @@ printTable(
 
 const fanoutUsers = Number(values['fanout-users']);
 const fanoutRows: string[][] = [];
+let perRun = 0;
 for (const kind of kinds) {
-  for (const up of [true, false]) {
-    const r = await measureFanout(kind, fanoutUsers, up);
+  for (const mode of values['fanout-modes'].split(',') as FanoutMode[]) {
+    const r = await measureFanout(kind, fanoutUsers, mode);
+    perRun = Math.max(perRun, r.totals.perRun);
     fanoutRows.push([
       kind,
-      up ? 'up, 204' : 'down (refused)',
+      { up: 'up, 204', down: 'down (refused)', loop: 'up, 204; background loop' }[mode],
       r.queued.toLocaleString('en'),
-      r.totals.runs.toLocaleString('en'),
+      mode === 'loop' ? '' : r.totals.runs.toLocaleString('en'),
       r.totals.delivered.toLocaleString('en'),
       r.totals.retried.toLocaleString('en'),
       (r.ms / 1000).toFixed(3),
       Math.round(r.totals.claimed / (r.ms / 1000)).toLocaleString('en'),
+      Math.round(r.cpu.process).toLocaleString('en'),
+      mode === 'down' ? '' : Math.round(r.cpu.receiver).toLocaleString('en'),
     ]);
   }
 }
 printTable(
-  'Back-channel fan-out: runOnce() until the outbox has nothing due (25 a run, sent concurrently)',
-  ['store', 'receiver', 'deliveries queued', 'runs', 'delivered', 'rescheduled', 'seconds', 'attempts/s'],
+  `Back-channel fan-out: runOnce() until the outbox has nothing due (up to ${perRun} a run), or the background loop until all are delivered`,
+  [
+    'store',
+    'receiver',
+    'deliveries queued',
+    'runs',
+    'delivered',
+    'rescheduled',
+    'seconds',
+    'attempts/s',
+    'CPU µs/attempt, Signoff',
+    'receiver',
+  ],
   fanoutRows,
 );

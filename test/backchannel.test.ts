@@ -4,15 +4,16 @@
 // restarts. Retried only when the failure may be recoverable (issue 8; Back-Channel Logout 1.0
 // §2.5): an app that rejects the token (400, §2.8) is failed after that one attempt. Real receivers on 127.0.0.1 verify every token against the listening server's
 // JWKS; time moves on a manual clock.
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BusEvent } from '../src/bus/bus.ts';
 import { createManualClock } from '../src/domain/clock.ts';
-import { createBackchannelPost } from '../src/domain/logout/backchannel-post.ts';
+import { type BackchannelPost, createBackchannelPost } from '../src/domain/logout/backchannel-post.ts';
 import {
+  type BackchannelSettings,
   createBackchannelWorker,
   RETRY_CAP_MS,
   retryAfterMs,
@@ -870,6 +871,224 @@ describe('the back-channel POST and its backoff', () => {
     expect([retryDelay(8, () => 0), retryDelay(8, () => 1)]).toEqual([128_000, 256_000]);
     expect([retryDelay(9, () => 1), retryDelay(500, () => 1)]).toEqual([RETRY_CAP_MS, RETRY_CAP_MS]);
     expect(retryDelay(500, () => 0)).toBe(RETRY_CAP_MS / 2);
+  });
+});
+
+/**
+ * A back-channel endpoint that takes any token and counts what a test checks about the
+ * transport: connections, requests at once, and what each request carried. `onRequest` may
+ * answer differently (return true when it dealt with the request itself).
+ */
+async function startCountingEndpoint(
+  options: {
+    delayMs?: number;
+    onRequest?: (request: IncomingMessage, nthOnConnection: number) => boolean;
+  } = {},
+) {
+  const seen = { connections: 0, requests: 0, atOnce: 0, mostAtOnce: 0, tokens: [] as string[] };
+  const perConnection = new WeakMap<object, number>();
+  const endpoint = createServer((request, response) => {
+    const nth = (perConnection.get(request.socket) ?? 0) + 1;
+    perConnection.set(request.socket, nth);
+    seen.requests += 1;
+    if (options.onRequest?.(request, nth)) return;
+    seen.atOnce += 1;
+    seen.mostAtOnce = Math.max(seen.mostAtOnce, seen.atOnce);
+    let body = '';
+    request.setEncoding('utf8').on('data', (chunk: string) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      seen.tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
+      setTimeout(() => {
+        seen.atOnce -= 1;
+        response.writeHead(204).end();
+      }, options.delayMs ?? 0);
+    });
+  });
+  endpoint.on('connection', () => {
+    seen.connections += 1;
+  });
+  await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+  const { port } = endpoint.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/backchannel-logout`,
+    seen,
+    async close() {
+      endpoint.closeAllConnections();
+      await new Promise((resolve) => endpoint.close(resolve));
+    },
+  };
+}
+
+describe('the worker’s batches and connections', () => {
+  const own = createManualClock(Date.now());
+  let server: TestServer;
+  const endpoints: { close(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    server = await startTestServer({ clock: own });
+  });
+  afterAll(async () => {
+    for (const e of endpoints) await e.close();
+    await server.close();
+  });
+
+  /** `n` ended sessions of one user in a new app whose back-channel URI is `uri`. */
+  async function endedInApp(uri: string, n: number) {
+    const { app, user } = await createAppAndUser(server, { name: 'batched', backchannelLogoutUri: uri });
+    for (let i = 0; i < n; i++) {
+      own.advance(1);
+      await logout(server, (await login(server, app.id, user.username, user.password)).token);
+    }
+    return app;
+  }
+
+  function worker(settings: Partial<BackchannelSettings>, post?: BackchannelPost) {
+    return createBackchannelWorker({
+      store: server.store,
+      keys: server.services.keys,
+      issuerOf: server.services.issuerOf,
+      bus: server.bus,
+      clock: own,
+      log: quietLog,
+      settings: { giveUpAfterMs: GIVE_UP_AFTER * 1000, allowPrivate: true, ...settings },
+      ...(post ? { post } : {}),
+    });
+  }
+
+  it('sends at most its concurrency to one server at a time, over kept-alive connections; other servers go on', async () => {
+    const busy = await startCountingEndpoint({ delayMs: 20 });
+    const other = await startCountingEndpoint();
+    endpoints.push(busy, other);
+    const a = await endedInApp(busy.url, 7);
+    const b = await endedInApp(other.url, 1);
+    const w = worker({ concurrencyPerTarget: 2, batchSize: 100 });
+    try {
+      expect(await w.runOnce()).toEqual({ claimed: 8, delivered: 8, retried: 0, failed: 0 });
+    } finally {
+      await w.stop();
+    }
+    expect(busy.seen).toMatchObject({ requests: 7, mostAtOnce: 2 });
+    expect(busy.seen.connections, 'two connections, each reused').toBeLessThanOrEqual(2);
+    expect(new Set(busy.seen.tokens.map((t) => decodeJwt(t).jti)).size).toBe(7);
+    expect(other.seen.requests).toBe(1);
+    for (const id of [a.id, b.id]) {
+      const { list: rows } = await list(server, id);
+      expect(rows.every((d) => d.status === 'delivered' && d.attempts === 1)).toBe(true);
+    }
+  });
+
+  it('the background loop runs batch after batch, two at a time, sharing the per-server limit', async () => {
+    const endpoint = await startCountingEndpoint({ delayMs: 10 });
+    endpoints.push(endpoint);
+    const app = await endedInApp(endpoint.url, 7);
+    const w = worker({ concurrencyPerTarget: 1, batchSize: 2 });
+    w.start(3_600_000);
+    try {
+      await vi.waitFor(
+        async () => expect((await list(server, app.id, '?status=delivered')).totalCount).toBe(7),
+        { timeout: 5000, interval: 20 },
+      );
+    } finally {
+      await w.stop();
+    }
+    expect(endpoint.seen).toMatchObject({ requests: 7, mostAtOnce: 1, connections: 1 });
+  });
+
+  it('stopping waits for the POST in flight and gives back the notices still waiting their turn', async () => {
+    let calls = 0;
+    let answer!: () => void;
+    const held: BackchannelPost = async () => {
+      calls += 1;
+      await new Promise<void>((resolve) => {
+        answer = resolve;
+      });
+      return { ok: true, status: 200 };
+    };
+    const app = await endedInApp('https://held.example/backchannel', 3);
+    const w = worker({ concurrencyPerTarget: 1 }, held);
+    w.start(3_600_000);
+    await vi.waitFor(() => expect(calls).toBe(1), { timeout: 5000, interval: 10 });
+    const stopped = w.stop();
+    answer();
+    await stopped;
+    expect(calls).toBe(1);
+    expect((await list(server, app.id)).list.map((d) => [d.status, d.attempts])).toEqual([
+      ['pending', 0],
+      ['pending', 0],
+      ['delivered', 1],
+    ]);
+    // Due at once: the next run sends them.
+    const next = worker({}, async () => ({ ok: true, status: 200 }));
+    expect(await next.runOnce()).toEqual({ claimed: 2, delivered: 2, retried: 0, failed: 0 });
+  });
+
+  it('a kept-alive connection the server closed is sent again on a new one, with a new token', async () => {
+    // The server drops each connection at its second request without answering, as a server
+    // does that closes an idle connection just as a request arrives on it.
+    const closing = await startCountingEndpoint({
+      onRequest(request, nth) {
+        if (nth < 2) return false;
+        request.socket.destroy();
+        return true;
+      },
+    });
+    endpoints.push(closing);
+    const post = createBackchannelPost({ timeoutMs: 2000, allowPrivate: true });
+    try {
+      expect(await post(closing.url, { logout_token: 'x' })).toEqual({ ok: true, status: 204 });
+      expect(await post(closing.url, { logout_token: 'x' })).toMatchObject({
+        ok: false,
+        refused: false,
+        staleConnection: true,
+      });
+    } finally {
+      post.close();
+    }
+    closing.seen.tokens.length = 0;
+    const requestsBefore = closing.seen.requests;
+
+    const app = await endedInApp(closing.url, 2);
+    const w = worker({ concurrencyPerTarget: 1 });
+    try {
+      expect(await w.runOnce()).toEqual({ claimed: 2, delivered: 2, retried: 0, failed: 0 });
+    } finally {
+      await w.stop();
+    }
+    const { list: rows } = await list(server, app.id);
+    expect(rows.map((d) => [d.status, d.attempts])).toEqual([
+      ['delivered', 1],
+      ['delivered', 1],
+    ]);
+    expect(closing.seen.requests - requestsBefore, 'the second notice twice').toBe(3);
+    expect(closing.seen.tokens, 'the answered requests').toHaveLength(2);
+    expect(new Set(closing.seen.tokens.map((t) => decodeJwt(t).jti)).size).toBe(2);
+  });
+
+  it('a notice whose turn comes too late for its lease is given back unsent, due at once, no attempt counted', async () => {
+    // Each POST takes 30 s (of the test clock); one at a time; a lease of 60 s and a 5 s
+    // timeout leave 50 s to start a POST in: the third one's turn comes at 60 s.
+    const sent: string[] = [];
+    const slow: BackchannelPost = async (uri) => {
+      sent.push(uri);
+      own.advance(30_000);
+      return { ok: true, status: 200 };
+    };
+    const app = await endedInApp('https://slow.example/backchannel', 3);
+    const w = worker({ concurrencyPerTarget: 1, leaseMs: 60_000, timeoutMs: 5000 }, slow);
+    const claimedAt = own.now();
+    expect(await w.runOnce()).toEqual({ claimed: 3, delivered: 2, retried: 1, failed: 0 });
+    expect(sent).toHaveLength(2);
+    const rows = (await list(server, app.id)).list;
+    expect(rows.map((d) => [d.status, d.attempts])).toEqual([
+      ['pending', 0],
+      ['delivered', 1],
+      ['delivered', 1],
+    ]);
+    expect(Date.parse(rows[0]!.nextAttemptAt!)).toBe(claimedAt + 60_000);
+    expect(rows[0]!.lastError).toBeNull();
+    // The next run sends it.
+    expect(await w.runOnce()).toEqual({ claimed: 1, delivered: 1, retried: 0, failed: 0 });
   });
 });
 

@@ -16,6 +16,12 @@ export interface SqlDriver {
   /** The value to bind for a list parameter. */
   listParam(values: readonly string[]): unknown;
   /**
+   * SQL for a FROM item `alias` whose rows are the objects of a JSON array parameter (bound as
+   * `JSON.stringify(objects)`), one column per key named in `columns`: a batch of rows in one
+   * statement (`UPDATE … FROM`) on both databases.
+   */
+  jsonRows(placeholder: string, alias: string, columns: Record<string, 'text' | 'integer'>): string;
+  /**
    * Appended to a SELECT that picks rows to claim: PostgreSQL's ` FOR UPDATE SKIP LOCKED`, so
    * that nodes claiming at the same moment take different rows instead of queueing on the same
    * ones; empty on SQLite, where one writer at a time holds the database anyway.

@@ -156,6 +156,20 @@ export interface DueDelivery extends LogoutDelivery {
   backchannelLogoutUri: string | null;
 }
 
+/** One attempt's outcome for `deliveries.markMany`: what the single `mark…` methods write. */
+export type DeliveryMark =
+  | { poolId: string; id: string; attempts: number; status: 'delivered'; at: number }
+  | {
+      poolId: string;
+      id: string;
+      attempts: number;
+      status: 'pending';
+      nextAttemptAt: number;
+      /** null: the row keeps its lastError (a notice given back unsent). */
+      error: string | null;
+    }
+  | { poolId: string; id: string; attempts: number; status: 'failed'; error: string };
+
 /** An oidc-provider model payload: JSON as the library wrote it (plus `consumed` when consumed). */
 export type OIDCPayload = Record<string, unknown>;
 
@@ -342,6 +356,11 @@ export interface Store {
       error: string,
     ): Promise<boolean>;
     markFailed(poolId: string, id: string, attempts: number, error: string): Promise<boolean>;
+    /**
+     * The marks of a worker's run in one statement, each as its `mark…` method would write it
+     * (and only to a row of its pool still pending); for each, whether it changed the row.
+     */
+    markMany(marks: readonly DeliveryMark[]): Promise<boolean[]>;
     get(poolId: string, id: string): Promise<LogoutDelivery | null>;
     /** An app's deliveries, newest first, optionally of one status. */
     list(

@@ -910,6 +910,81 @@ export function defineStoreContract(
       );
     });
 
+    it('deliveries: a run’s marks in one call write what the single marks write, only to pending rows of their pool', async () => {
+      const R = `pool-${newId()}`;
+      await store.pools.create({ id: R, name: R, secretHash: hashSecret('s'), signUpEnabled: false, createdAt: T0 });
+      const a = app(R, { backchannelLogoutUri: 'https://e.example/bc' });
+      await store.apps.create(a);
+      const u = user(R);
+      await store.users.create(u);
+      const sessions = [];
+      for (let i = 0; i < 6; i++) sessions.push((await session(R, u.id, [a.id])).session.id);
+      const at = T0 + 6_000_000;
+      await store.sessions.end({ scope: 'sessions', poolId: R, sessionIds: sessions }, meta(at));
+      const lease = 60_000;
+      const claimed = (await store.deliveries.claimDue(at + 7_000_000, 1000, lease)).filter(
+        (d) => d.appId === a.id,
+      );
+      expect(claimed).toHaveLength(6);
+      const [d1, d2, d3, d4, d5, d6] = claimed.map((d) => d.id) as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
+      // d4 failed earlier: a later mark leaves it alone. d5 gets a retry first, to have a lastError.
+      expect(await store.deliveries.markFailed(R, d4, 1, 'gone')).toBe(true);
+      expect(await store.deliveries.markRetry(R, d5, 1, at + 10, 'HTTP 503')).toBe(true);
+
+      expect(await store.deliveries.markMany([])).toEqual([]);
+      expect(
+        await store.deliveries.markMany([
+          { poolId: R, id: d1, attempts: 1, status: 'delivered', at: at + 1 },
+          { poolId: R, id: d2, attempts: 2, status: 'pending', nextAttemptAt: at + 5000, error: 'HTTP 500' },
+          { poolId: R, id: d3, attempts: 3, status: 'failed', error: '400 Bad Request' },
+          { poolId: R, id: d4, attempts: 9, status: 'delivered', at: at + 1 },
+          { poolId: R, id: d5, attempts: 1, status: 'pending', nextAttemptAt: at + 20, error: null },
+          { poolId: P, id: d6, attempts: 1, status: 'delivered', at: at + 1 },
+        ]),
+      ).toEqual([true, true, true, false, true, false]);
+      const get = (id: string) => store.deliveries.get(R, id);
+      expect(await get(d1)).toMatchObject({
+        status: 'delivered',
+        attempts: 1,
+        deliveredAt: at + 1,
+        lastError: null,
+      });
+      expect(await get(d2)).toMatchObject({
+        status: 'pending',
+        attempts: 2,
+        nextAttemptAt: at + 5000,
+        lastError: 'HTTP 500',
+        deliveredAt: null,
+      });
+      expect(await get(d3)).toMatchObject({ status: 'failed', attempts: 3, lastError: '400 Bad Request' });
+      expect(await get(d4)).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastError: 'gone',
+        deliveredAt: null,
+      });
+      // Given back unsent: due again, its attempts and last error as they were.
+      expect(await get(d5)).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        nextAttemptAt: at + 20,
+        lastError: 'HTTP 503',
+      });
+      // Another pool's mark reached nothing: still claimed, as it was.
+      expect(await get(d6)).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: at + 7_000_000 + lease,
+      });
+    });
+
     it('lists expired sessions, and records newest-first audit pages per pool', async () => {
       const u = user(Q);
       await store.users.create(u);

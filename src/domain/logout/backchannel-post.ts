@@ -13,6 +13,14 @@
 // answered with a public address and the connection made to a private one (DNS rebinding).
 // Here the guard is the resolver of the connection itself (`lookup`), and a literal IP in the
 // URI is checked before connecting.
+//
+// Connections are kept alive and reused (one pool per transport, at most `maxSockets` per
+// server): a mass logout sends thousands of notices to one app, and a new connection per
+// notice (with https, a TLS handshake too) cost both ends — reuse halved the receiver's CPU a
+// notice in bench/README.md (d). The guard still judges every connection, when it is made; a
+// reused one was judged then. A reused connection that the server closed meanwhile fails
+// before any answer: that failure says so (`staleConnection`), and the worker sends again on
+// a new connection, so that a server closing idle connections is not a failed notice.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http, { STATUS_CODES } from 'node:http';
 import https from 'node:https';
@@ -34,6 +42,12 @@ export type PostOutcome =
       timedOut?: true;
       /** The app's Retry-After header, as sent, on a 429 or 503 (RFC 9110 §10.2.3). */
       retryAfter?: string;
+      /**
+       * A reused kept-alive connection was reset or closed before any answer, as when the
+       * server closes an idle connection just as a request goes out on it: a new connection
+       * may well succeed.
+       */
+      staleConnection?: true;
     };
 
 /** Statuses worth another attempt (§2.5 "potentially recoverable"): time-out, throttled, server errors. */
@@ -41,15 +55,31 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || (status >= 500 && status <= 599);
 }
 
-/** Posts `form` to `uri`, form-encoded. Never throws: every outcome is a value. */
-export type BackchannelPost = (uri: string, form: Record<string, string>) => Promise<PostOutcome>;
+/**
+ * Posts `form` to `uri`, form-encoded, on a kept-alive connection when one is free (on a new
+ * one with `newConnection`). Never throws: every outcome is a value.
+ */
+export type BackchannelPost = (
+  uri: string,
+  form: Record<string, string>,
+  options?: { newConnection?: boolean },
+) => Promise<PostOutcome>;
 
 export interface BackchannelPostOptions {
   /** The whole exchange, connection to answer, must fit in this. */
   timeoutMs: number;
   /** Allow loopback, private and link-local targets (SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE). */
   allowPrivate: boolean;
+  /** Connections kept to one server (host and port), in use or idle; 32 by default. */
+  maxSockets?: number;
 }
+
+/**
+ * An idle connection is closed after this long: under the 5 s that Node's and many other
+ * servers keep an idle connection open, so that it is mostly Signoff that closes it, not the
+ * server just as a notice is sent on it.
+ */
+const IDLE_CONNECTION_MS = 4000;
 
 const ALLOW_HINT = 'set SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE=true to allow it';
 const EXCERPT_BYTES = 200;
@@ -92,9 +122,29 @@ function describeError(error: unknown): string {
   return error.message || ((error as NodeJS.ErrnoException).code ?? error.name);
 }
 
-export function createBackchannelPost(options: BackchannelPostOptions): BackchannelPost {
+/** A reused connection that was reset or closed before any answer (the server closed it idle). */
+const isStale = (request: http.ClientRequest, error: unknown) => {
+  const code = (error as NodeJS.ErrnoException).code;
+  return request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
+};
+
+export function createBackchannelPost(
+  options: BackchannelPostOptions,
+): BackchannelPost & { /** Closes the idle kept-alive connections. */ close(): void } {
   const { timeoutMs, allowPrivate } = options;
-  return (uri, form) => {
+  const pool = {
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? 32,
+    maxFreeSockets: options.maxSockets ?? 32,
+    timeout: IDLE_CONNECTION_MS,
+    // The most recently used connection first: the least likely to have been closed.
+    scheduling: 'lifo' as const,
+  };
+  const agents = new Map<typeof http | typeof https, http.Agent>([
+    [http, new http.Agent(pool)],
+    [https, new https.Agent(pool)],
+  ]);
+  const send: BackchannelPost = (uri, form, sendOptions = {}) => {
     let url: URL;
     try {
       url = new URL(uri);
@@ -125,9 +175,8 @@ export function createBackchannelPost(options: BackchannelPostOptions): Backchan
         url,
         {
           method: 'POST',
-          // No connection pool: a fresh connection per notice, so no stale keep-alive socket
-          // turns a good delivery into a spurious failure, and every connection is guarded.
-          agent: false,
+          // `false`: a connection of its own, closed after the answer.
+          agent: sendOptions.newConnection ? false : agents.get(client),
           ...(allowPrivate ? {} : { lookup: guardedLookup }),
           headers: {
             'content-type': 'application/x-www-form-urlencoded',
@@ -174,9 +223,22 @@ export function createBackchannelPost(options: BackchannelPostOptions): Backchan
         timeoutMs,
       );
       request.on('error', (error) =>
-        finish({ ok: false, refused: error instanceof RefusedAddressError, error: describeError(error) }),
+        finish({
+          ok: false,
+          refused: error instanceof RefusedAddressError,
+          error: describeError(error),
+          ...(isStale(request, error) ? { staleConnection: true } : {}),
+        }),
       );
       request.end(body);
     });
   };
+  return Object.assign(send, {
+    close() {
+      for (const agent of agents.values()) {
+        for (const sockets of Object.values(agent.freeSockets))
+          for (const socket of sockets ?? []) socket.destroy();
+      }
+    },
+  });
 }

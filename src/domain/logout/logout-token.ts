@@ -2,9 +2,9 @@
 // key — the key whose public half the pool's JWKS serves, so an app verifies them exactly
 // like the pool's other tokens. A fresh token (new jti, iat, exp) is signed for every attempt:
 // a token from a first attempt would have expired by a retry minutes later.
-import { SignJWT } from 'jose';
 import type { Clock } from '../clock.ts';
 import { newId } from '../ids.ts';
+import { signRS256 } from '../tokens/jwt.ts';
 import type { KeyRing } from '../tokens/key-ring.ts';
 
 /** §2.4 "events": the member that says this is a logout token, with an empty object. */
@@ -33,16 +33,22 @@ export function createLogoutTokenSigner(deps: {
     if (!key) throw new Error(`pool ${input.poolId} has no signing key`);
     const iat = Math.floor(clock.now() / 1000);
     // §2.4: sub and sid both (an app may key its sessions by either); never a nonce, so that a
-    // logout token can't be passed off as an ID token.
-    return new SignJWT({ sid: input.sessionId, events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } })
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: LOGOUT_TOKEN_TYPE })
-      .setIssuer(issuerOf(input.poolId))
-      .setSubject(input.userId)
-      .setAudience(input.appId)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + LOGOUT_TOKEN_TTL)
-      .setJti(newId())
-      .sign(key.privateKey);
+    // logout token can't be passed off as an ID token. Signed without jose (see signRS256),
+    // claims in the order jose's SignJWT wrote them.
+    return signRS256(
+      { alg: 'RS256', kid: key.kid, typ: LOGOUT_TOKEN_TYPE },
+      {
+        sid: input.sessionId,
+        events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+        iss: issuerOf(input.poolId),
+        sub: input.userId,
+        aud: input.appId,
+        iat,
+        exp: iat + LOGOUT_TOKEN_TTL,
+        jti: newId(),
+      },
+      key.privateKey,
+    );
   };
 }
 

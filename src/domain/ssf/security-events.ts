@@ -4,7 +4,7 @@
 // `sub` or `exp` (§4.1.3, §4.1.6). The claims are built from an outbox row when it is delivered
 // or polled, so that a new kind of event is a new formatter, not a new queue.
 import type { EndReason, QueuedSet, SetEventType } from '../model.ts';
-import { signJWT } from '../tokens/jwt.ts';
+import { signRS256 } from '../tokens/jwt.ts';
 import type { KeyRing } from '../tokens/key-ring.ts';
 
 export const SET_TYPE = 'secevent+jwt';
@@ -122,10 +122,14 @@ export function setClaims(row: QueuedSet, ctx: SetContext): Record<string, unkno
 }
 
 export function createSetSigner(deps: { keys: KeyRing; issuerOf: (poolId: string) => string }) {
-  return function signSet(row: QueuedSet): string {
+  return function signSet(row: QueuedSet): Promise<string> {
     const key = deps.keys.signingKey(row.poolId);
     if (!key) throw new Error(`pool ${row.poolId} has no signing key`);
-    return signJWT(SET_TYPE, setClaims(row, { issuer: deps.issuerOf(row.poolId) }), key);
+    return signRS256(
+      { alg: 'RS256', kid: key.kid, typ: SET_TYPE },
+      setClaims(row, { issuer: deps.issuerOf(row.poolId) }),
+      key.privateKey,
+    );
   };
 }
 

@@ -2,9 +2,9 @@
 // asynchronous (WebCrypto) and measured ~5× slower one-at-a-time than node:crypto's
 // synchronous verify (shared/NOTES.md, bench/README.md). This path only accepts what
 // Signoff itself signs — compact JWS, alg RS256, a kid we hold — so it stays small.
-// The same goes for `signJWT`, used where Signoff signs in bulk (Security Event Tokens:
-// thousands per kick); tokens signed one at a time go through jose.
-import { sign as signBytes, verify as verifySignature } from 'node:crypto';
+// `signRS256` is the one signer here, for what a mass logout signs by the ten thousand: logout
+// tokens (bench/README.md (d)) and Security Event Tokens; everything else JOSE goes through jose.
+import { type KeyObject, sign as signData, verify as verifySignature } from 'node:crypto';
 import type { KeyRing, LoadedKey } from './key-ring.ts';
 
 export interface JWTHeader {
@@ -39,14 +39,6 @@ function decodeJSON(segment: string): Record<string, unknown> | null {
 }
 
 const MAX_TOKEN_LENGTH = 8192;
-
-const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-/** A compact RS256 JWS of `payload` with the key (its kid in the header, with `typ`). */
-export function signJWT(typ: string, payload: Record<string, unknown>, key: LoadedKey): string {
-  const input = `${segment({ alg: 'RS256', kid: key.kid, typ })}.${segment(payload)}`;
-  return `${input}.${signBytes('sha256', Buffer.from(input), key.privateKey).toString('base64url')}`;
-}
 
 /** Verifies signature and expiry (`nowSeconds` against `exp`). Claims beyond `exp` are the caller's. */
 export function verifyJWT(token: string, keys: KeyRing, nowSeconds: number): VerifiedJWT {
@@ -113,4 +105,27 @@ function verifySignatureOnly(token: string, keys: KeyRing): SignatureResult {
   const payload = decodeJSON(token.slice(firstDot + 1, secondDot)) as JWTPayload | null;
   if (!payload) return { ok: false, reason: 'malformed' };
   return { ok: true, header, payload, key };
+}
+
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * A compact JWS (RFC 7515 §7.1), RS256, of this header and payload as given (the header names
+ * `alg: 'RS256'` itself). The RSA operation runs on libuv's thread pool (node:crypto.sign
+ * with a callback): the main thread only serializes, and signatures use every core. jose's
+ * SignJWT also signs off the main thread (WebCrypto), but its JavaScript around the job took
+ * several times the main thread's time a token (bench/README.md (d)).
+ */
+export function signRS256(
+  header: { alg: 'RS256'; kid: string; typ?: string },
+  payload: JWTPayload,
+  privateKey: KeyObject,
+): Promise<string> {
+  const input = `${base64url(header)}.${base64url(payload)}`;
+  return new Promise((resolve, reject) => {
+    signData('sha256', Buffer.from(input), privateKey, (error, signature) => {
+      if (error) reject(error);
+      else resolve(`${input}.${signature.toString('base64url')}`);
+    });
+  });
 }

@@ -73,6 +73,10 @@ export function createPostgresDriver(connectionString: string, options: Postgres
     transaction,
     inList: (column, p) => `${column} = ANY(${p}::text[])`,
     listParam: (values) => values,
+    jsonRows: (p, alias, columns) =>
+      `json_to_recordset(${p}::json) AS ${alias}(${Object.entries(columns)
+        .map(([name, type]) => `${name} ${type === 'integer' ? 'bigint' : 'text'}`)
+        .join(', ')})`,
     skipLocked: ' FOR UPDATE SKIP LOCKED',
     randomId: "replace(CAST(gen_random_uuid() AS TEXT), '-', '')",
     uniqueViolation(error) {

@@ -85,6 +85,10 @@ export function createSqliteDriver(file: string): SqlDriver {
     transaction,
     inList: (column, p) => `${column} IN (SELECT value FROM json_each(${p}))`,
     listParam: (values) => JSON.stringify(values),
+    jsonRows: (p, alias, columns) =>
+      `(SELECT ${Object.keys(columns)
+        .map((name) => `value ->> '${name}' AS ${name}`)
+        .join(', ')} FROM json_each(${p})) AS ${alias}`,
     skipLocked: '',
     randomId: 'lower(hex(randomblob(16)))',
     uniqueViolation(error) {
