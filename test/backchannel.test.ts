@@ -20,7 +20,7 @@ import {
   retryDelay,
   SLOW_TARGET_PAUSE_MS,
 } from '../src/domain/logout/backchannel-worker.ts';
-import { isPrivateAddress } from '../src/domain/logout/private-address.ts';
+import { isPrivateAddress } from '../src/domain/notices/private-address.ts';
 import { CookieJar } from './helpers/browserless.ts';
 import { postgresUrl } from './helpers/environment.ts';
 import { BACKCHANNEL_EVENT, type LogoutReceiver, startLogoutReceiver } from './helpers/logout-receiver.ts';

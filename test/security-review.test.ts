@@ -2,7 +2,7 @@
 // before its fix, in process (app.inject) against a real store.
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPrivateAddress } from '../src/domain/logout/private-address.ts';
+import { isPrivateAddress } from '../src/domain/notices/private-address.ts';
 import { csrfOf, pageClient } from './helpers/page-client.ts';
 import {
   accepted,

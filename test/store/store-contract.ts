@@ -912,7 +912,13 @@ export function defineStoreContract(
 
     it('deliveries: a run’s marks in one call write what the single marks write, only to pending rows of their pool', async () => {
       const R = `pool-${newId()}`;
-      await store.pools.create({ id: R, name: R, secretHash: hashSecret('s'), signUpEnabled: false, createdAt: T0 });
+      await store.pools.create({
+        id: R,
+        name: R,
+        secretHash: hashSecret('s'),
+        signUpEnabled: false,
+        createdAt: T0,
+      });
       const a = app(R, { backchannelLogoutUri: 'https://e.example/bc' });
       await store.apps.create(a);
       const u = user(R);

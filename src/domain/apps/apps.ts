@@ -2,8 +2,8 @@
 import type { AppPatch, Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
 import { hashSecret, newId, newSecret } from '../ids.ts';
-import { checkBackchannelTarget } from '../logout/backchannel-target.ts';
 import type { Actor, App, TokenEndpointAuthMethod } from '../model.ts';
+import { checkNoticeTarget } from '../notices/notice-target.ts';
 import type { SessionCore } from '../sessions/session-core.ts';
 
 export interface AppInput {
@@ -42,7 +42,7 @@ export function createAppService(deps: {
   /** A back-channel URI that no notice could be delivered to is refused before anything is written. */
   async function refusal(input: Partial<AppInput>): Promise<AppInputRefused | null> {
     if (!input.backchannelLogoutUri) return null;
-    const problem = await checkBackchannelTarget(input.backchannelLogoutUri, {
+    const problem = await checkNoticeTarget(input.backchannelLogoutUri, {
       allowPrivate: settings.backchannelAllowPrivate,
     });
     return problem ? { ok: false, reason: 'invalid', field: 'backchannelLogoutUri', problem } : null;

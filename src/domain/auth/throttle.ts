@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { ThrottleCounters } from '../../throttle/counters.ts';
 import type { Clock } from '../clock.ts';
-import { ipv6Groups } from '../logout/private-address.ts';
+import { ipv6Groups } from '../notices/private-address.ts';
 
 /** The sign-in limits (settings.loginThrottle): the hosted login, the API and the console. */
 export interface ThrottleLimits {

@@ -5,8 +5,8 @@
 import type { Store, StreamPatch } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
 import { newId } from '../ids.ts';
-import { checkBackchannelTarget } from '../logout/backchannel-target.ts';
 import { type EventStream, SSF_POLL, SSF_PUSH, type StreamStatus } from '../model.ts';
+import { checkNoticeTarget } from '../notices/notice-target.ts';
 import { SUPPORTED_EVENTS } from './security-events.ts';
 
 /** SSF 1.0 §8.1.1 min_verification_interval, seconds. */
@@ -124,7 +124,7 @@ export function createStreamService(deps: StreamServiceDeps) {
         'delivery.endpoint_url must be an http(s) URL without fragment or user information',
       );
     }
-    const target = await checkBackchannelTarget(d.endpoint_url, {
+    const target = await checkNoticeTarget(d.endpoint_url, {
       allowPrivate: deps.allowPrivate,
       what: 'a SET',
     });

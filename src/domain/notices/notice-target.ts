@@ -1,5 +1,5 @@
-// Whether a back-channel URI can be registered while the SSRF guard is on (issue 8): the
-// delivery-time guard (backchannel-post.ts) refuses every notice to a host that is, or
+// Whether a back-channel URI or a push stream's endpoint can be registered while the SSRF guard
+// is on (issue 8): the delivery-time guard (guarded-post.ts) refuses every notice to a host that is, or
 // resolves to, a loopback, private or link-local address, so registering such a URI would
 // give an application that is silently never told of a logout. Refused here instead, where
 // the administrator sees why. Registration is not the guard: a name can resolve elsewhere
@@ -9,7 +9,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { isPrivateAddress } from './private-address.ts';
 
-export interface BackchannelTargetOptions {
+export interface NoticeTargetOptions {
   /** SIGNOFF_BACKCHANNEL_ALLOW_PRIVATE: when set, any target is allowed and nothing is checked. */
   allowPrivate: boolean;
   /** What would be sent there, for the message: a back-channel logout (default), or a SET. */
@@ -29,10 +29,7 @@ const NO_SUCH_NAME = new Set(['ENOTFOUND', 'ENODATA']);
  * name ("body/backchannelLogoutUri points to 10.0.0.1, …"). `uri` has passed
  * checkBackchannelUri (an absolute http(s) URL).
  */
-export async function checkBackchannelTarget(
-  uri: string,
-  options: BackchannelTargetOptions,
-): Promise<string | null> {
+export async function checkNoticeTarget(uri: string, options: NoticeTargetOptions): Promise<string | null> {
   if (options.allowPrivate) return null;
   let url: URL;
   try {
