@@ -30,6 +30,7 @@ import { createSessionCore } from './sessions/session-core.ts';
 import { createSessionService } from './sessions/sessions.ts';
 import { createSetPoller } from './ssf/poll.ts';
 import { createSetSigner } from './ssf/security-events.ts';
+import { createSetPushWorker } from './ssf/set-push-worker.ts';
 import { createStreamService } from './ssf/streams.ts';
 import { createKeyRing } from './tokens/key-ring.ts';
 import { createRevocationIndex } from './tokens/revocation-index.ts';
@@ -310,6 +311,19 @@ export async function createServices(deps: ServiceDeps) {
     throttle: throttle('sign-up', { address: perAddress }),
   });
   const setPoller = createSetPoller({ store, clock, bus, signSet });
+  // SETs of push streams go out as back-channel notices do: the same engine, horizon and guard.
+  const setPush = createSetPushWorker({
+    store,
+    signSet,
+    bus,
+    clock,
+    log,
+    settings: {
+      giveUpAfterMs: settings.backchannelGiveUpAfter * 1000,
+      allowPrivate: settings.backchannelAllowPrivate,
+    },
+  });
+  if (background) setPush.start(background.backchannelPollMs);
   const ssfRetentionMs = (settings.ssfRetention ?? 7 * 86400) * 1000;
   const ssfPurger = background
     ? setInterval(() => {
@@ -327,6 +341,7 @@ export async function createServices(deps: ServiceDeps) {
     bulkLogouts,
     streams,
     setPoller,
+    setPush,
     signSet,
     log,
     settings,
@@ -364,7 +379,7 @@ export async function createServices(deps: ServiceDeps) {
       if (optimizer) clearInterval(optimizer);
       if (ssfPurger) clearInterval(ssfPurger);
       setPoller.stop();
-      await backchannel.stop();
+      await Promise.all([backchannel.stop(), setPush.stop()]);
     },
   };
 }

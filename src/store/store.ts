@@ -156,6 +156,16 @@ export interface DueDelivery extends LogoutDelivery {
   backchannelLogoutUri: string | null;
 }
 
+/** A SET taken by the notice worker to push (RFC 8935), with where its stream sends it. */
+export interface DuePushedSet extends QueuedSet {
+  attempts: number;
+  replayedAt: number | null;
+  /** The stream's push endpoint as it is now; null once the stream no longer pushes. */
+  endpointUrl: string | null;
+  /** The Authorization header value the receiver asked for, or null. */
+  authorizationHeader: string | null;
+}
+
 /** One attempt's outcome for `deliveries.markMany`: what the single `mark…` methods write. */
 export type DeliveryMark =
   | { poolId: string; id: string; attempts: number; status: 'delivered'; at: number }
@@ -426,6 +436,13 @@ export interface Store {
    * session end are queued by `sessions.end`, in its transaction; what is queued here is the
    * rest (verification, account purged, credential change).
    */
+  /** Shared Signals SETs queued on push streams: what the notice worker pushes (RFC 8935). */
+  pushedSets: {
+    /** Claims up to `limit` due SETs for `leaseMs`, oldest first, with their stream's endpoint. */
+    claimDue(now: number, limit: number, leaseMs: number): Promise<DuePushedSet[]>;
+    /** As `deliveries.markMany`, for SETs. */
+    markMany(marks: readonly DeliveryMark[]): Promise<boolean[]>;
+  };
   ssf: {
     createStream(stream: EventStream): Promise<void>;
     getStream(poolId: string, appId: string, id: string): Promise<EventStream | null>;

@@ -11,6 +11,7 @@ import { createKeyStore } from './keys.ts';
 import { createNoticeStore } from './notices.ts';
 import { createOIDCStore } from './oidc.ts';
 import { createPoolStore } from './pools.ts';
+import { createPushedSetStore } from './pushed-sets.ts';
 import { createSessionStore } from './sessions.ts';
 import { createSSFStore } from './ssf.ts';
 import { createUserStore } from './users.ts';
@@ -33,6 +34,7 @@ export function createSqlStore(db: SqlDriver): Store {
     sessions: createSessionStore(db),
     deliveries: createDeliveryStore(db),
     oidc: createOIDCStore(db),
+    pushedSets: createPushedSetStore(db),
     ssf: createSSFStore(db),
     bulkLogouts: createBulkLogoutStore(db),
     notices: createNoticeStore(db),
