@@ -19,6 +19,7 @@ import {
   type ThrottleRule,
 } from './auth/throttle.ts';
 import type { Clock } from './clock.ts';
+import { createDashboardService } from './dashboard/dashboard.ts';
 import type { Logger } from './logger.ts';
 import { createBackchannelWorker } from './logout/backchannel-worker.ts';
 import { createBulkLogoutService } from './logout/bulk-logout.ts';
@@ -34,6 +35,7 @@ import { createKeyRing } from './tokens/key-ring.ts';
 import { createRevocationIndex } from './tokens/revocation-index.ts';
 import { startRevocationSync } from './tokens/revocation-sync.ts';
 import { createTokenService } from './tokens/tokens.ts';
+import { createUserDirectory } from './user-directory/user-directory.ts';
 import { createUserService } from './users/users.ts';
 
 export interface DomainSettings {
@@ -317,8 +319,10 @@ export async function createServices(deps: ServiceDeps) {
       settings: { backchannelAllowPrivate: settings.backchannelAllowPrivate },
     }),
     users: createUserService({ store, core, clock, onSetsQueued: setsQueued }),
+    userDirectory: createUserDirectory({ store, clock }),
     admins,
     audit: createAuditService({ store }),
+    dashboard: createDashboardService({ store, clock }),
     login: createLoginService({
       store,
       sessions,
