@@ -8,9 +8,14 @@ export interface PageClient {
   /** Posts a form (application/x-www-form-urlencoded), with the jar's cookies. */
   post(
     url: string,
-    fields: Record<string, string>,
+    fields: Record<string, string> | URLSearchParams,
     options?: { remoteAddress?: string },
   ): Promise<LightMyRequestResponse>;
+  /**
+   * Answers a confirmation page (a destructive console action's first post): posts its
+   * Confirm form, with every hidden field it carries. Throws when the page is not one.
+   */
+  confirm(page: LightMyRequestResponse): Promise<LightMyRequestResponse>;
   /** GETs `page` and posts `fields` to `action` with the CSRF token that page carried. */
   submit(
     page: string,
@@ -30,6 +35,25 @@ export function csrfOf(body: string): string {
   const match = /name="csrf" value="([^"]+)"/.exec(body);
   if (!match) throw new Error('no CSRF field on the page');
   return match[1]!;
+}
+
+const decodeEntities = (text: string) =>
+  text.replace(
+    /&(amp|lt|gt|quot|#39|#96);/g,
+    (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#96': '`' })[e]!,
+  );
+
+/** The form of a console confirmation page: where it posts and its hidden fields, in order. */
+export function confirmationOf(body: string): { action: string; fields: URLSearchParams } | null {
+  const form =
+    /<form method="post" action="([^"]+)"[^>]*>((?:(?!<\/form>)[\s\S])*name="confirm" value="yes"[\s\S]*?)<\/form>/.exec(
+      body,
+    );
+  if (!form) return null;
+  const fields = new URLSearchParams();
+  for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    fields.append(decodeEntities(m[1]!), decodeEntities(m[2]!));
+  return { action: decodeEntities(form[1]!), fields };
 }
 
 export function pageClient(server: Pick<TestServer, 'app'>): PageClient {
@@ -65,6 +89,11 @@ export function pageClient(server: Pick<TestServer, 'app'>): PageClient {
           ...options,
         }),
       );
+    },
+    async confirm(page) {
+      const form = confirmationOf(page.body);
+      if (!form) throw new Error(`not a confirmation page (${page.statusCode})`);
+      return client.post(form.action, form.fields);
     },
     async submit(page, action, fields, options = {}) {
       const shown = await client.get(page, options);
