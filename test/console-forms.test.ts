@@ -1,6 +1,8 @@
 // The administrator console in process: sign-in everywhere, wrong passwords and throttling,
 // CSRF on every form (a refused post changes nothing), pool and app scoping, and what Force
 // logout ends — exactly the chosen users' sessions in the app, audited with the admin's email.
+// Destructive forms answer a confirmation first; these tests go through it (Confirm), and
+// console-confirm.test.ts shows that nothing ends without it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfOf, type PageClient, pageClient } from './helpers/page-client.ts';
 import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
@@ -70,9 +72,13 @@ describe('console forms', () => {
       `${base}/apps/${appId}/force-logout`,
       `${base}/apps/${appId}/logout-all`,
       `${base}/apps/${appId}/deliveries/replay`,
+      `${base}/apps/${appId}/delete`,
+      `${base}/users`,
+      `${base}/users/${victim.id}/profile`,
       `${base}/users/${victim.id}/end-all`,
+      `${base}/users/${victim.id}/delete`,
     ]) {
-      const res = await anonymous.post(url, { csrf, userId: victim.id, name: 'x' });
+      const res = await anonymous.post(url, { csrf, userId: victim.id, name: 'x', confirm: 'yes' });
       expect(res.statusCode, url).toBe(303);
       expect(res.headers.location, url).toBe('/console/login');
     }
@@ -164,13 +170,17 @@ describe('console forms', () => {
     for (const [url, fields] of [
       [`${base}/apps`, { name: 'Sneaky' }],
       [`${base}/apps/${appId}/settings`, { name: 'Renamed', redirectUris: '', logoutRedirectUris: '' }],
-      [`${base}/apps/${appId}/rotate-secret`, {}],
-      [`${base}/apps/${appId}/force-logout`, { userId: victim.id }],
-      [`${base}/apps/${appId}/force-logout`, { userIds: victim.id }],
-      [`${base}/apps/${appId}/logout-all`, {}],
+      [`${base}/apps/${appId}/rotate-secret`, { confirm: 'yes' }],
+      [`${base}/apps/${appId}/force-logout`, { userId: victim.id, confirm: 'yes' }],
+      [`${base}/apps/${appId}/force-logout`, { userIds: victim.id, confirm: 'yes' }],
+      [`${base}/apps/${appId}/logout-all`, { confirm: 'yes' }],
+      [`${base}/apps/${appId}/delete`, { confirm: 'yes' }],
       [`${base}/apps/${appId}/deliveries/replay`, {}],
-      [`${base}/users/${victim.id}/sessions/${sid}/end`, {}],
-      [`${base}/users/${victim.id}/end-all`, {}],
+      [`${base}/users`, { username: 'sneaky', password: 'sneaky-password' }],
+      [`${base}/users/${victim.id}/profile`, { username: 'renamed' }],
+      [`${base}/users/${victim.id}/sessions/${sid}/end`, { confirm: 'yes' }],
+      [`${base}/users/${victim.id}/end-all`, { confirm: 'yes' }],
+      [`${base}/users/${victim.id}/delete`, { confirm: 'yes' }],
       ['/console/logout', {}],
     ] as const) {
       for (const csrf of [undefined, 'forged-token']) {
@@ -184,6 +194,10 @@ describe('console forms', () => {
     expect(await server.services.apps.get(server.pool.id, appId)).toEqual(appBefore);
     expect((await server.services.apps.list(server.pool.id)).length).toBe(appsBefore);
     expect(await server.services.bulkLogouts.list(server.pool.id)).toEqual([]);
+    expect(await server.services.users.get(server.pool.id, victim.id)).toMatchObject({
+      username: victim.username,
+    });
+    expect(await server.store.users.findByAccount(server.pool.id, 'sneaky')).toBeNull();
     // Still signed in: the sign-out form was refused too.
     expect((await browser.get(`${base}/apps`)).statusCode).toBe(200);
     // The sign-in form too.
@@ -208,11 +222,14 @@ describe('console forms', () => {
       expect(shown.body).toContain(`aria-label="Force logout ${u.username}"`);
 
     // A row's button: its user only, even when other boxes are checked.
-    const one = await browser.post(`${page}/force-logout`, {
+    const asked = await browser.post(`${page}/force-logout`, {
       csrf: csrfOf(shown.body),
       userId: ann.id,
       userIds: dan.id,
     });
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain(`Force logout ${ann.username} from Team &lt;Wiki&gt;?`);
+    const one = await browser.confirm(asked);
     expect(one.statusCode).toBe(303);
     await expectDead(ann.token);
     for (const u of [bob, cat, dan]) expect(await alive(u.token)).toBe(true);
@@ -225,12 +242,10 @@ describe('console forms', () => {
     const body = new URLSearchParams({ csrf: csrfOf(after.body) });
     body.append('userIds', bob.id);
     body.append('userIds', cat.id);
-    const res = await server.app.inject({
-      method: 'POST',
-      url: `${page}/force-logout`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.cookieHeader() },
-      payload: body.toString(),
-    });
+    const confirmation = await browser.post(`${page}/force-logout`, body);
+    expect(confirmation.body).toContain('Force logout 2 users from Team &lt;Wiki&gt;?');
+    expect(confirmation.body).toContain('This will end 2 sessions of 2 users');
+    const res = await browser.confirm(confirmation);
     expect(res.statusCode).toBe(303);
     await expectDead(bob.token);
     await expectDead(cat.token);
@@ -311,11 +326,10 @@ describe('console forms', () => {
     const secret = /<p class="secret"><code>([^<]+)<\/code>/.exec(created.body)?.[1];
     const app = (await server.services.apps.list(server.pool.id)).find((a) => a.name === 'Billing')!;
     expect(secret).toBeTruthy();
-    const rotated = await browser.submit(
-      `${base}/apps/${app.id}`,
-      `${base}/apps/${app.id}/rotate-secret`,
-      {},
-    );
+    const asked = await browser.submit(`${base}/apps/${app.id}`, `${base}/apps/${app.id}/rotate-secret`, {});
+    expect(asked.body).toContain('Rotate the secret of Billing?');
+    expect(asked.body).not.toContain('<p class="secret">');
+    const rotated = await browser.confirm(asked);
     expect(rotated.statusCode).toBe(200);
     const next = /<p class="secret"><code>([^<]+)<\/code>/.exec(rotated.body)?.[1];
     expect(next).toBeTruthy();
@@ -328,7 +342,10 @@ describe('console forms', () => {
     const { app } = await createAppAndUser(server, { name: 'Bulk' });
     const users = [await signedInUser(), await signedInUser()];
     for (const u of users) await login(server, app.id, u.username, u.password);
-    const res = await browser.submit(`${base}/apps/${app.id}`, `${base}/apps/${app.id}/logout-all`, {});
+    const asked = await browser.submit(`${base}/apps/${app.id}`, `${base}/apps/${app.id}/logout-all`, {});
+    expect(asked.body).toContain('Log out everyone from Bulk?');
+    expect(asked.body).toContain('2 sessions of 2 users now');
+    const res = await browser.confirm(asked);
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toMatch(new RegExp(`^${base}/bulk-logouts/`));
     await server.services.bulkLogouts.settle();
@@ -354,11 +371,16 @@ describe('console forms', () => {
     expect(shown.body.match(/>End session</g)).toHaveLength(2);
     const sid = server.services.tokens.verifyAccessToken(u.token);
     if (!sid.ok) throw new Error('token');
-    const one = await browser.submit(page, `${page}/sessions/${sid.claims.sessionId}/end`, {});
+    const one = await browser.confirm(
+      await browser.submit(page, `${page}/sessions/${sid.claims.sessionId}/end`, {}),
+    );
     expect(one.statusCode).toBe(303);
     await expectDead(u.token);
     expect(await alive(second.token)).toBe(true);
-    const all = await browser.submit(page, `${page}/end-all`, {});
+    const askedAll = await browser.submit(page, `${page}/end-all`, {});
+    expect(askedAll.body).toContain(`End all sessions of ${u.username}?`);
+    expect(askedAll.body).toContain('their only session');
+    const all = await browser.confirm(askedAll);
     expect(all.statusCode).toBe(303);
     await expectDead(second.token);
     expect((await browser.get(all.headers.location as string)).body).toContain('1 session ended.');

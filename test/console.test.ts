@@ -1,6 +1,8 @@
 // The administrator console in a real browser (Debian's Chromium through playwright-core)
 // against a real listening Signoff: sign in, open an app's Login status, Force logout one user
-// and then a checked set. Controls are found by role and accessible name (CONTRACT §6).
+// and then a checked set, each through its confirmation (Confirm ends, Cancel ends nothing).
+// Controls are found by role and accessible name (CONTRACT §6). console-layout.test.ts has the
+// dashboard's charts and the narrow screen.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chromiumExecutable, isolatedPage, launchChromium } from './helpers/browser.ts';
@@ -37,7 +39,8 @@ describe.skipIf(!chromiumExecutable)('console in Chromium', () => {
     await page.getByLabel('Email').fill('admin@example.com');
     await page.getByLabel('Password').fill('admin-password-123');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/console\/pools\/[^/]+\/apps$/);
+    await page.waitForURL(/\/console\/pools\/[^/]+$/);
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
   }
 
   /** A new app with `names.length` users signed in to it through the API login. */
@@ -59,11 +62,15 @@ describe.skipIf(!chromiumExecutable)('console in Chromium', () => {
   }
 
   async function openLoginStatus(appName: string) {
-    await page.getByRole('link', { name: appName }).click();
+    await page
+      .getByRole('navigation', { name: 'Console' })
+      .getByRole('link', { name: 'Applications' })
+      .click();
+    await page.getByRole('main').getByRole('link', { name: appName, exact: true }).click();
     await page.getByRole('heading', { name: 'Login status' }).waitFor();
   }
 
-  it('Force logout on a row ends that user’s token and removes the row', async () => {
+  it('Force logout on a row asks first, naming the user: Cancel ends nothing; Confirm ends their token and removes the row', async () => {
     const { users } = await appWithUsers('Wiki', ['alice', 'bob']);
     const [alice, bob] = users as [(typeof users)[number], (typeof users)[number]];
     await signIn();
@@ -71,7 +78,20 @@ describe.skipIf(!chromiumExecutable)('console in Chromium', () => {
     const table = page.getByRole('table');
     await expect(table.getByRole('row', { name: new RegExp(alice.username) }).count()).resolves.toBe(1);
 
+    // Cancel: back to the app, nothing ended.
     await page.getByRole('button', { name: `Force logout ${alice.username}`, exact: true }).click();
+    await page.getByRole('heading', { name: `Force logout ${alice.username} from Wiki?` }).waitFor();
+    await expect(page.getByRole('main').textContent()).resolves.toContain('This will end 1 session of');
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.getByRole('heading', { name: 'Login status' }).waitFor();
+    expect((await getMe(server, alice.token)).statusCode).toBe(200);
+    await expect(page.getByRole('row', { name: new RegExp(alice.username) }).count()).resolves.toBe(1);
+
+    // Confirm: the confirmation names who, and only then the session ends.
+    await page.getByRole('button', { name: `Force logout ${alice.username}`, exact: true }).click();
+    const who = page.getByRole('list').filter({ hasText: alice.username });
+    await expect(who.count()).resolves.toBe(1);
+    await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('status').filter({ hasText: 'Forced logout done' }).waitFor();
     await expectDead(alice.token);
     expect((await getMe(server, bob.token)).statusCode).toBe(200);
@@ -95,6 +115,9 @@ describe.skipIf(!chromiumExecutable)('console in Chromium', () => {
     await page.getByRole('checkbox', { name: `Select ${carol.username}` }).check();
     await page.getByRole('checkbox', { name: `Select ${erin.username}` }).check();
     await page.getByRole('button', { name: 'Force logout selected' }).click();
+    await page.getByRole('heading', { name: 'Force logout 2 users from Billing?' }).waitFor();
+    expect((await getMe(server, carol.token)).statusCode).toBe(200);
+    await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('status').filter({ hasText: '2 sessions ended' }).waitFor();
     await expectDead(carol.token);
     await expectDead(erin.token);

@@ -160,7 +160,10 @@ describe('Shared Signals push delivery (RFC 8935)', () => {
       typ: 'secevent+jwt',
     });
     expect(protectedHeader.alg).toBe('RS256');
-    return payload as jose.JWTPayload & { events: Record<string, Record<string, unknown>>; sub_id: any };
+    return payload as jose.JWTPayload & {
+      events: Record<string, Record<string, unknown>>;
+      sub_id: { format: string; id?: string; session?: { id: string } };
+    };
   }
 
   async function logoutOnce() {
@@ -181,7 +184,7 @@ describe('Shared Signals push delivery (RFC 8935)', () => {
     expect(await ledger()).toMatchObject({ held: 1 });
     expect((await call('POST', '/ssf/status', { stream_id: streamId, status: 'enabled' })).status).toBe(200);
     expect(await worker().runOnce()).toMatchObject({ claimed: 1, delivered: 1 });
-    expect((await verifySet(receiver.received[0]!.set)).sub_id.session.id).toBe(sid);
+    expect((await verifySet(receiver.received[0]!.set)).sub_id.session!.id).toBe(sid);
   });
 
   it('pushes a verification SET as application/secevent+jwt with the receiver’s Authorization (§2.1), 202 is delivered', async () => {
@@ -222,7 +225,7 @@ describe('Shared Signals push delivery (RFC 8935)', () => {
     receiver = await startReceiver(port);
     await runUntilIdle();
     const claims = await Promise.all(receiver.received.map((post) => verifySet(post.set)));
-    expect(claims.map((c) => c.sub_id.session.id).sort()).toEqual([...sids].sort());
+    expect(claims.map((c) => c.sub_id.session!.id).sort()).toEqual([...sids].sort());
     for (const c of claims) expect(Object.keys(c.events)).toEqual([SESSION_REVOKED]);
     expect(new Set(claims.map((c) => c.jti)).size).toBe(3);
     expect(await ledger()).toMatchObject({
@@ -259,7 +262,7 @@ describe('Shared Signals push delivery (RFC 8935)', () => {
       const arrived = receiver.next();
       const sid = await logoutOnce();
       await arrived;
-      expect((await verifySet(receiver.received[0]!.set)).sub_id.session.id).toBe(sid);
+      expect((await verifySet(receiver.received[0]!.set)).sub_id.session!.id).toBe(sid);
     } finally {
       await worker().stop();
     }

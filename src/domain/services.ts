@@ -20,6 +20,7 @@ import {
   type ThrottleRule,
 } from './auth/throttle.ts';
 import type { Clock } from './clock.ts';
+import { createDashboardService } from './dashboard/dashboard.ts';
 import type { Logger } from './logger.ts';
 import { createBackchannelWorker } from './logout/backchannel-worker.ts';
 import { createBulkLogoutService } from './logout/bulk-logout.ts';
@@ -36,6 +37,7 @@ import { createKeyRing } from './tokens/key-ring.ts';
 import { createRevocationIndex } from './tokens/revocation-index.ts';
 import { startRevocationSync } from './tokens/revocation-sync.ts';
 import { createTokenService } from './tokens/tokens.ts';
+import { createUserDirectory } from './user-directory/user-directory.ts';
 import { createUserService } from './users/users.ts';
 
 export interface DomainSettings {
@@ -359,8 +361,10 @@ export async function createServices(deps: ServiceDeps) {
       settings: { backchannelAllowPrivate: settings.backchannelAllowPrivate },
     }),
     users,
+    userDirectory: createUserDirectory({ store, clock }),
     admins,
     audit: createAuditService({ store }),
+    dashboard: createDashboardService({ store, clock }),
     login,
     signUp,
     logout: createLogoutService({ core, sessions, store }),

@@ -202,6 +202,59 @@ export interface NoticeCounts {
   delivered: number;
 }
 
+/** A user as a record names them, deleted accounts included: the audit trail outlives them. */
+export interface UserName {
+  id: string;
+  username: string | null;
+  email: string | null;
+  name: string | null;
+  deleted: boolean;
+}
+
+/** An app as a record names it, deleted apps included. */
+export interface AppName {
+  id: string;
+  name: string;
+  deleted: boolean;
+}
+
+/** Whose sessions an audited end ended, read from the first of its revoked ids (a bounded read). */
+export interface EndedUsers {
+  recordId: string;
+  /** Distinct users, in the order of the revoked ids read. */
+  userIds: string[];
+  /** Whether every revoked id was read; if not, more users may be behind the ones listed. */
+  complete: boolean;
+}
+
+export interface ProfilePatch {
+  username?: string | null;
+  email?: string | null;
+  name?: string | null;
+  updatedAt: number;
+}
+
+export type ProfileUpdate =
+  | { ok: true; user: User }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'taken'; field: 'username' | 'email' };
+
+/** Live sessions signed in to one app, and how many users they belong to (the dashboard). */
+export interface LiveOfApp {
+  appId: string;
+  sessions: number;
+  users: number;
+}
+
+/** Audited ends of one reason in one hour (the dashboard): how many ends, how many sessions. */
+export interface EndsInHour {
+  /** The hour's start (ms since the epoch, a multiple of 3,600,000). */
+  hour: number;
+  reason: EndReason;
+  ends: number;
+  sessions: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
@@ -265,6 +318,13 @@ export interface Store {
      * ordered by username then email, at most `limit`.
      */
     search(poolId: string, query: string, limit: number): Promise<User[]>;
+    /**
+     * A page of the pool's users, newest first; with a query, those whose username or email
+     * contains it (as `search`).
+     */
+    list(poolId: string, query: string | null, offset: number, limit: number): Promise<Page<User>>;
+    /** Changes a live user's username, email or name; a value another user holds is refused. */
+    updateProfile(poolId: string, id: string, patch: ProfilePatch): Promise<ProfileUpdate>;
     /** Deletes a user, queueing RISC account-purged on the streams of the apps they used. */
     delete(poolId: string, id: string, at: number): Promise<{ deleted: boolean; apps: string[] }>;
     /**
@@ -340,6 +400,18 @@ export interface Store {
      * after `after`: bulk ends page through these.
      */
     listLiveIds(poolId: string, appId: string | null, limit: number, after?: string): Promise<string[]>;
+    /** Live, unexpired sessions of a pool per app they are signed in to (apps with none are absent). */
+    liveByApp(poolId: string, now: number): Promise<LiveOfApp[]>;
+    /**
+     * The live, unexpired sessions of these users (signed in to the app, when one is named):
+     * how many, and how many of the users have one.
+     */
+    countLiveOfUsers(
+      poolId: string,
+      userIds: string[],
+      appId: string | null,
+      now: number,
+    ): Promise<{ users: number; sessions: number }>;
     /** Live sessions whose (idle or absolute) expiry fell in (since, now]. */
     listExpired(since: number, now: number, limit: number): Promise<{ id: string; poolId: string }[]>;
   };
@@ -429,6 +501,8 @@ export interface Store {
   notices: {
     /** One entry per kind, zeros included. Reads an index only: cheap at every scrape. */
     counts(deliveredSince: number): Promise<NoticeCounts[]>;
+    /** The same for one pool (the console's dashboard), from the index led by the pool. */
+    countsOfPool(poolId: string, deliveredSince: number): Promise<NoticeCounts[]>;
   };
 
   /**
@@ -495,5 +569,18 @@ export interface Store {
     listSessionEnds(poolId: string, offset: number, limit: number): Promise<Page<SessionEndRecord>>;
     /** Password changes and resets of a pool, newest first. */
     listCredentialChanges(poolId: string, offset: number, limit: number): Promise<Page<CredentialChange>>;
+    /**
+     * For each record, the users whose sessions (or app sessions) it ended, from at most the
+     * first `maxIds` of its revoked ids.
+     */
+    endedUsers(poolId: string, recordIds: string[], maxIds: number): Promise<EndedUsers[]>;
+    /** Users and apps of the pool by id, deleted ones included; unknown ids are left out. */
+    names(
+      poolId: string,
+      userIds: string[],
+      appIds: string[],
+    ): Promise<{ users: UserName[]; apps: AppName[] }>;
+    /** The pool's ends recorded at or after `since`, summed per hour and reason, oldest first. */
+    endsByHour(poolId: string, since: number): Promise<EndsInHour[]>;
   };
 }

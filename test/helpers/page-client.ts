@@ -11,9 +11,14 @@ export interface PageClient {
    */
   post(
     url: string,
-    fields: FormFields,
+    fields: FormFields | URLSearchParams,
     options?: { remoteAddress?: string },
   ): Promise<LightMyRequestResponse>;
+  /**
+   * Answers a confirmation page (a destructive console action's first post): posts its
+   * Confirm form, with every hidden field it carries. Throws when the page is not one.
+   */
+  confirm(page: LightMyRequestResponse): Promise<LightMyRequestResponse>;
   /** GETs `page` and posts `fields` to `action` with the CSRF token that page carried. */
   submit(
     page: string,
@@ -29,12 +34,14 @@ export interface PageClient {
 
 export type FormFields = Record<string, string | string[]>;
 
-const encode = (fields: FormFields) =>
-  new URLSearchParams(
-    Object.entries(fields).flatMap(([name, value]) =>
-      (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v]),
-    ),
-  ).toString();
+const encode = (fields: FormFields | URLSearchParams) =>
+  fields instanceof URLSearchParams
+    ? fields.toString()
+    : new URLSearchParams(
+        Object.entries(fields).flatMap(([name, value]) =>
+          (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v]),
+        ),
+      ).toString();
 
 export const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36';
 
@@ -42,6 +49,25 @@ export function csrfOf(body: string): string {
   const match = /name="csrf" value="([^"]+)"/.exec(body);
   if (!match) throw new Error('no CSRF field on the page');
   return match[1]!;
+}
+
+const decodeEntities = (text: string) =>
+  text.replace(
+    /&(amp|lt|gt|quot|#39|#96);/g,
+    (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#96': '`' })[e]!,
+  );
+
+/** The form of a console confirmation page: where it posts and its hidden fields, in order. */
+export function confirmationOf(body: string): { action: string; fields: URLSearchParams } | null {
+  const form =
+    /<form method="post" action="([^"]+)"[^>]*>((?:(?!<\/form>)[\s\S])*name="confirm" value="yes"[\s\S]*?)<\/form>/.exec(
+      body,
+    );
+  if (!form) return null;
+  const fields = new URLSearchParams();
+  for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    fields.append(decodeEntities(m[1]!), decodeEntities(m[2]!));
+  return { action: decodeEntities(form[1]!), fields };
 }
 
 export function pageClient(server: Pick<TestServer, 'app'>): PageClient {
@@ -77,6 +103,11 @@ export function pageClient(server: Pick<TestServer, 'app'>): PageClient {
           ...options,
         }),
       );
+    },
+    async confirm(page) {
+      const form = confirmationOf(page.body);
+      if (!form) throw new Error(`not a confirmation page (${page.statusCode})`);
+      return client.post(form.action, form.fields);
     },
     async submit(page, action, fields, options = {}) {
       const shown = await client.get(page, options);

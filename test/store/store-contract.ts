@@ -5,6 +5,7 @@ import { hashSecret, newId } from '../../src/domain/ids.ts';
 import type { App, AppSession, BulkLogout, Session, User } from '../../src/domain/model.ts';
 import { generateSigningKey } from '../../src/domain/tokens/key-ring.ts';
 import type { NoticeCounts, Store } from '../../src/store/store.ts';
+import { defineConsoleStoreCases } from './store-contract-console.ts';
 
 const T0 = Date.UTC(2026, 5, 1);
 
@@ -1014,5 +1015,7 @@ export function defineStoreContract(
       expect((await store.audit.listSessionEnds(Q, 2, 2)).list.map((r) => r.at)).toEqual([T0 + 1000]);
       expect((await store.audit.listSessionEnds(P, 0, 100)).list.every((r) => r.poolId === P)).toBe(true);
     });
+
+    defineConsoleStoreCases(() => store);
   });
 }

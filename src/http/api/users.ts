@@ -36,6 +36,16 @@ const SetPasswordBody = Type.Object(
   { additionalProperties: false },
 );
 const UserParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }) });
+const UserList = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+  query: Type.Optional(
+    Type.String({
+      maxLength: 254,
+      description: 'Part of a username or email, ignoring case (`%` and `_` are literal)',
+    }),
+  ),
+});
 const SessionParams = Type.Object({ sid: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export const userRoutes: RouteModule = (app, { services }) => {
@@ -53,6 +63,30 @@ export const userRoutes: RouteModule = (app, { services }) => {
       const created = await services.users.create(poolId, req.body);
       if (!created.ok) throw errors.conflict(`body/${created.conflict} is already taken in this user pool`);
       return ok(presentUser(created.user));
+    },
+  );
+
+  app.get(
+    '/api/v2/users',
+    {
+      schema: {
+        tags,
+        summary: "A page of the pool's users, newest first, optionally matching a query",
+        querystring: UserList,
+        response: {
+          200: Envelope(Type.Object({ totalCount: Type.Integer(), list: Type.Array(UserSchema) })),
+        },
+      },
+    },
+    async (req) => {
+      const { poolId } = requireAdmin(services, req);
+      const page = await services.userDirectory.list(
+        poolId,
+        req.query.query ?? null,
+        req.query.page ?? 1,
+        req.query.limit ?? 10,
+      );
+      return ok({ totalCount: page.totalCount, list: page.list.map(presentUser) });
     },
   );
 

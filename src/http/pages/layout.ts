@@ -64,6 +64,8 @@ export function documentShell(input: {
   body: Renderable;
   footer: string;
   refreshSeconds?: number | undefined;
+  /** A class for <body>: a family of pages styled apart (the console's wider header). */
+  bodyClass?: string | undefined;
 }): Markup {
   return html`<!doctype html>
 <html lang="en">
@@ -77,7 +79,7 @@ ${input.refreshSeconds ? html`<meta http-equiv="refresh" content="${input.refres
 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${STYLESHEET_URL}">
 </head>
-<body>
+<body${input.bodyClass ? html` class="${input.bodyClass}"` : null}>
 <a class="skip-link" href="#main">Skip to main content</a>
 <header class="site-header">
   <div class="site-header-inner">

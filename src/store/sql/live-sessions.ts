@@ -6,7 +6,13 @@ import { countOf } from './sql-helpers.ts';
 
 type LiveSessionQueries = Pick<
   Store['sessions'],
-  'listActiveUsersOfApp' | 'isSignedIn' | 'countLive' | 'listLiveIds' | 'listExpired'
+  | 'listActiveUsersOfApp'
+  | 'isSignedIn'
+  | 'countLive'
+  | 'liveByApp'
+  | 'countLiveOfUsers'
+  | 'listLiveIds'
+  | 'listExpired'
 >;
 
 export function createLiveSessionQueries(db: SqlDriver): LiveSessionQueries {
@@ -76,6 +82,36 @@ export function createLiveSessionQueries(db: SqlDriver): LiveSessionQueries {
           appId === null ? [poolId] : [poolId, appId],
         ),
       ),
+
+    // Unexpired sessions along sessions_idle_expiry (idle_expires_at is kept at or before
+    // expires_at, so this range is every unexpired session and nothing older), each joined to
+    // its app sessions by app_sessions_session: the read grows with the sessions alive now,
+    // not with the history of the pool.
+    liveByApp: async (poolId, now) =>
+      (
+        await db.query(
+          `SELECT a.app_id, count(DISTINCT s.id) AS sessions, count(DISTINCT s.user_id) AS users
+           FROM sessions s JOIN app_sessions a ON a.session_id = s.id
+           WHERE s.idle_expires_at > $2 AND s.pool_id = $1 AND s.ended_at IS NULL AND a.ended_at IS NULL
+           GROUP BY a.app_id ORDER BY count(DISTINCT s.id) DESC, a.app_id`,
+          [poolId, now],
+        )
+      ).map((r) => ({ appId: r.app_id as string, sessions: Number(r.sessions), users: Number(r.users) })),
+
+    countLiveOfUsers: async (poolId, userIds, appId, now) => {
+      if (userIds.length === 0) return { users: 0, sessions: 0 };
+      const rows = await db.query(
+        appId === null
+          ? `SELECT count(*) AS sessions, count(DISTINCT user_id) AS users FROM sessions
+             WHERE pool_id = $1 AND ${db.inList('user_id', '$2')} AND ended_at IS NULL AND idle_expires_at > $3`
+          : `SELECT count(DISTINCT s.id) AS sessions, count(DISTINCT s.user_id) AS users
+             FROM app_sessions a JOIN sessions s ON s.id = a.session_id
+             WHERE a.app_id = $4 AND ${db.inList('a.user_id', '$2')} AND a.pool_id = $1
+               AND a.ended_at IS NULL AND s.ended_at IS NULL AND s.idle_expires_at > $3`,
+        appId === null ? [poolId, db.listParam(userIds), now] : [poolId, db.listParam(userIds), now, appId],
+      );
+      return { users: Number(rows[0]?.users ?? 0), sessions: Number(rows[0]?.sessions ?? 0) };
+    },
 
     // Keyset paging in id order: each page starts where the last ended, so paging through
     // 100,000 sessions reads each once (an offset, or re-listing from the start while the

@@ -4,7 +4,7 @@ import type { SqlDriver } from '../sql-driver.ts';
 import type { Store } from '../store.ts';
 import { endInTransaction } from './sessions.ts';
 import { insertSets, liveStreamsOf, notExcluded, ROUTE_OF_STREAM, wants } from './set-queue.ts';
-import { createInsert, first, nstr, num, placeholders, type Row, str } from './sql-helpers.ts';
+import { countOf, createInsert, first, nstr, num, placeholders, type Row, str } from './sql-helpers.ts';
 
 const USER_COLUMNS = 'id, pool_id, username, email, name, password_hash, created_at, updated_at';
 
@@ -42,6 +42,10 @@ const userColumns = (u: User) => [
   u.updatedAt,
 ];
 
+/** `%query%` for LIKE, with the wildcards in what the administrator typed matched literally. */
+const containing = (query: string) => `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const MATCHES = `(lower(username) LIKE $2 ESCAPE '\\' OR lower(email) LIKE $2 ESCAPE '\\')`;
+
 export function createUserStore(db: SqlDriver): Store['users'] {
   const insert = createInsert(db);
   const live = `SELECT ${USER_COLUMNS} FROM users WHERE pool_id = $1 AND deleted_at IS NULL`;
@@ -62,16 +66,49 @@ export function createUserStore(db: SqlDriver): Store['users'] {
           )
         ).map(toUser),
       ),
-    search: async (poolId, query, limit) => {
-      // LIKE wildcards in what the administrator typed are matched literally.
-      const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      return (
-        await db.query(
-          `${live} AND (lower(username) LIKE $2 ESCAPE '\\' OR lower(email) LIKE $2 ESCAPE '\\')
-           ORDER BY username, email, id LIMIT $3`,
-          [poolId, pattern, limit],
-        )
-      ).map(toUser);
+    search: async (poolId, query, limit) =>
+      (
+        await db.query(`${live} AND ${MATCHES} ORDER BY username, email, id LIMIT $3`, [
+          poolId,
+          containing(query),
+          limit,
+        ])
+      ).map(toUser),
+    list: async (poolId, query, offset, limit) => {
+      // Newest first along users_pool_created; a query filters the same walk.
+      const where = query === null ? '' : ` AND ${MATCHES}`;
+      const params: unknown[] = query === null ? [poolId] : [poolId, containing(query)];
+      const n = params.length;
+      const total = await db.query(
+        `SELECT count(*) AS n FROM users WHERE pool_id = $1 AND deleted_at IS NULL${where}`,
+        params,
+      );
+      const rows = await db.query(
+        `${live}${where} ORDER BY created_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+        [...params, limit, offset],
+      );
+      return { totalCount: countOf(total), list: rows.map(toUser) };
+    },
+    updateProfile: async (poolId, id, patch) => {
+      const columns = Object.entries({
+        username: patch.username,
+        email: patch.email,
+        name: patch.name,
+        updated_at: patch.updatedAt,
+      }).filter(([, v]) => v !== undefined);
+      try {
+        const rows = await db.query(
+          `UPDATE users SET ${columns.map(([c], i) => `${c} = $${i + 3}`).join(', ')}
+           WHERE pool_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${USER_COLUMNS}`,
+          [poolId, id, ...columns.map(([, v]) => v)],
+        );
+        const user = first(rows.map(toUser));
+        return user ? { ok: true, user } : { ok: false, reason: 'not_found' };
+      } catch (error) {
+        const index = db.uniqueViolation(error);
+        if (index === null) throw error;
+        return { ok: false, reason: 'taken', field: index.includes('email') ? 'email' : 'username' };
+      }
     },
     delete: (poolId, id, at) =>
       db.transaction(async (q) => {

@@ -1,30 +1,18 @@
-// An application's page and its forms: settings, secret rotation, Force logout (one user or a
-// checked set) and log out everyone, which starts a job with a page of its own. Every end goes
-// through the logout service with the administrator as the actor.
+// An application's page and the forms that answer with it: settings, and secret rotation
+// (after its confirmation), whose new secret is shown once on the answer. The forms that end
+// sessions or delete the app are in app-actions-routes.ts.
 import type { FastifyReply } from 'fastify';
 import { checkBackchannelUri, checkRedirectUri } from '../../../domain/apps/redirect-uris.ts';
 import { type App, TOKEN_ENDPOINT_AUTH_METHODS } from '../../../domain/model.ts';
 import type { HttpContext } from '../../context.ts';
 import type { PageApp } from '../page-app.ts';
 import { redirectTo } from '../page-reply.ts';
-import { many, single } from '../params.ts';
-import {
-  type AppPageView,
-  appPage,
-  bulkLogoutPage,
-  type SettingsErrors,
-  type SettingsForm,
-  settingsFormOf,
-} from './app-detail-view.ts';
-import {
-  type AppRequest,
-  type ConsoleGuard,
-  MAX_SELECTED,
-  positive,
-  type Signed,
-  show,
-} from './console-guard.ts';
-import { appPath, poolPath } from './console-layout.ts';
+import { single } from '../params.ts';
+import { type AppPageView, appPage } from './app-detail-view.ts';
+import { type SettingsErrors, type SettingsForm, settingsFormOf } from './app-settings-view.ts';
+import { confirmed, confirmPage } from './confirm-view.ts';
+import { type AppRequest, type ConsoleGuard, positive, type Signed, show } from './console-guard.ts';
+import { appPath } from './console-layout.ts';
 
 const ACTIVE_PAGE_SIZE = 50;
 
@@ -134,59 +122,21 @@ export function appDetailRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGu
       const target = await guard.signedInToApp(req, reply, { form: true });
       if (!target) return reply;
       const { s, app: found } = target;
+      const path = appPath(s.pool.id, found.id);
+      if (!confirmed(req.body)) {
+        return show(
+          reply,
+          confirmPage(guard.frame(req, reply, s, 'apps'), {
+            title: `Rotate the secret of ${found.name}?`,
+            consequence: `The current secret stops working at once: until ${found.name} is given the new one, it cannot redeem sign-ins or call Signoff with its secret. The new secret is shown once, on the next page.`,
+            action: `${path}/rotate-secret`,
+            cancel: `${path}#secret-rotate-title`,
+          }),
+        );
+      }
       const rotated = await services.apps.rotateSecret(s.pool.id, found.id);
       if (!rotated) return guard.notFound(reply, 'This pool has no application with this id.');
       return renderApp(req, reply, s, rotated.app, { rotated: rotated.secret });
-    },
-  );
-
-  // Force logout: a row's button names its user (`userId`); Force logout selected sends the
-  // checked boxes (`userIds`). Both are Authing's kick: the users' sessions in this app end.
-  app.post<{ Params: { poolId: string; appId: string } }>(
-    '/console/pools/:poolId/apps/:appId/force-logout',
-    { schema: { hide: true } },
-    async (req, reply) => {
-      const target = await guard.signedInToApp(req, reply, { form: true });
-      if (!target) return reply;
-      const { s, app: found } = target;
-      const one = single(req.body, 'userId');
-      // Ids are at most 64 characters, as in the API; anything longer names no user.
-      const userIds = [...new Set(one ? [one] : many(req.body, 'userIds'))].filter((id) => id.length <= 64);
-      const back = appPath(s.pool.id, found.id);
-      if (userIds.length === 0) return redirectTo(reply, `${back}?notice=nothing-selected`);
-      if (userIds.length > MAX_SELECTED) return redirectTo(reply, `${back}?notice=too-many`);
-      const ended = await services.logout.kickFromApp(s.pool.id, found.id, userIds, s.actor);
-      return redirectTo(reply, `${back}?notice=forced-logout&n=${ended.sessions}`);
-    },
-  );
-
-  app.post<{ Params: { poolId: string; appId: string } }>(
-    '/console/pools/:poolId/apps/:appId/logout-all',
-    { schema: { hide: true } },
-    async (req, reply) => {
-      const target = await guard.signedInToApp(req, reply, { form: true });
-      if (!target) return reply;
-      const { s, app: found } = target;
-      const job = await services.bulkLogouts.start(s.pool.id, found.id, s.actor);
-      return redirectTo(reply, `${poolPath(s.pool.id)}/bulk-logouts/${encodeURIComponent(job.id)}`);
-    },
-  );
-
-  app.get<{ Params: { poolId: string; jobId: string } }>(
-    '/console/pools/:poolId/bulk-logouts/:jobId',
-    { schema: { hide: true } },
-    async (req, reply) => {
-      const s = await guard.signedIn(req, reply);
-      if (!s) return reply;
-      const job = await services.bulkLogouts.get(s.pool.id, req.params.jobId);
-      if (!job)
-        return guard.notFound(
-          reply,
-          'This pool has no bulk logout with this id.',
-          `${poolPath(s.pool.id)}/apps`,
-        );
-      const target = job.appId ? await services.apps.get(s.pool.id, job.appId) : null;
-      return show(reply, bulkLogoutPage(guard.frame(req, reply, s, 'apps'), job, target));
     },
   );
 }

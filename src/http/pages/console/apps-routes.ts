@@ -1,5 +1,5 @@
-// A pool's applications: the page every pool opens on (the pool switcher and the bare pool URL
-// land here), and creating an app, whose answer is the only place its secret is ever shown.
+// A pool's applications, and creating an app, whose answer is the only place its secret is
+// ever shown; and the pool switcher, which opens the chosen pool's dashboard.
 import type { HttpContext } from '../../context.ts';
 import type { PageApp } from '../page-app.ts';
 import { redirectTo } from '../page-reply.ts';
@@ -13,18 +13,8 @@ export function appsRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) 
 
   app.get('/console/switch', { schema: { hide: true } }, async (req, reply) => {
     const pool = single(req.query, 'pool');
-    return redirectTo(reply, pool ? `${poolPath(pool)}/apps` : '/console', 302);
+    return redirectTo(reply, pool ? poolPath(pool) : '/console', 302);
   });
-
-  app.get<{ Params: { poolId: string } }>(
-    '/console/pools/:poolId',
-    { schema: { hide: true } },
-    async (req, reply) => {
-      const s = await guard.signedIn(req, reply);
-      if (!s) return reply;
-      return redirectTo(reply, `${poolPath(s.pool.id)}/apps`, 302);
-    },
-  );
 
   app.get<{ Params: { poolId: string } }>(
     '/console/pools/:poolId/apps',

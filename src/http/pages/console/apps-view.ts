@@ -2,7 +2,7 @@
 import type { App } from '../../../domain/model.ts';
 import { html } from '../html.ts';
 import { csrfField } from '../layout.ts';
-import { secretCard } from './app-detail-view.ts';
+import { secretCard } from './app-settings-view.ts';
 import { appPath, type ConsoleFrame, consolePage, poolPath, when } from './console-layout.ts';
 
 export function appsPage(frame: ConsoleFrame, apps: App[], created: { app: App; secret: string } | null) {
@@ -10,7 +10,7 @@ export function appsPage(frame: ConsoleFrame, apps: App[], created: { app: App; 
   return consolePage(
     frame,
     'Applications',
-    html`<div class="page-head"><h1>Applications</h1><p class="muted">Pool ${frame.pool.name}</p></div>
+    html`<div class="page-head"><h1>Applications</h1><p class="muted">The applications of ${frame.pool.name}: open one for its Login status, settings and logout deliveries.</p></div>
 ${created ? secretCard(created.app, created.secret, 'created') : null}
 <section class="card" aria-labelledby="apps-title">
   <h2 id="apps-title">All applications</h2>

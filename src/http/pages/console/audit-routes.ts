@@ -1,4 +1,4 @@
-// A pool's audit trail of session ends, a page at a time, with apps named.
+// A pool's audit trail of session ends, a page at a time, with its users and apps named.
 import type { HttpContext } from '../../context.ts';
 import type { PageApp } from '../page-app.ts';
 import { single } from '../params.ts';
@@ -17,18 +17,10 @@ export function auditRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard)
       const s = await guard.signedIn(req, reply);
       if (!s) return reply;
       const page = positive(single(req.query, 'page'));
-      const [ends, apps] = await Promise.all([
-        services.audit.sessionEnds(s.pool.id, page, AUDIT_PAGE_SIZE),
-        services.apps.list(s.pool.id),
-      ]);
+      const trail = await services.audit.trail(s.pool.id, page, AUDIT_PAGE_SIZE);
       return show(
         reply,
-        auditPage(guard.frame(req, reply, s, 'audit'), {
-          page,
-          pageSize: AUDIT_PAGE_SIZE,
-          ends,
-          appNames: new Map(apps.map((a) => [a.id, a.name])),
-        }),
+        auditPage(guard.frame(req, reply, s, 'audit'), { page, pageSize: AUDIT_PAGE_SIZE, trail }),
       );
     },
   );

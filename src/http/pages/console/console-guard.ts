@@ -30,6 +30,12 @@ const NOTICES: Record<string, (n: number) => string> = {
   'already-ended': () => 'That session had already ended.',
   'all-ended': (n) => (n === 1 ? '1 session ended.' : `${n} sessions ended.`),
   replayed: (n) => (n === 1 ? '1 delivery queued again.' : `${n} deliveries queued again.`),
+  'user-created': () => 'User created. They can sign in with the password you gave them.',
+  'profile-saved': () => 'Profile saved.',
+  'user-deleted': (n) =>
+    `User deleted${n > 0 ? `: ${n === 1 ? '1 session' : `${n} sessions`} ended` : ''}. They can no longer sign in.`,
+  'app-deleted': (n) =>
+    `Application deleted${n > 0 ? `: ${n === 1 ? '1 session' : `${n} sessions`} signed in to it ended` : ''}.`,
 };
 
 /** A page number or count from the URL: a whole number from 1 to a million, else `fallback`. */

@@ -1,7 +1,8 @@
 // What every console page shares: the document shell with the console's own header (pool
-// switcher, the signed-in administrator, Sign out), the per-pool navigation, the notice box,
-// and the paths pages link each other by. The hosted pages' rules hold here too: no script,
-// real forms, buttons, labels and tables with headers.
+// switcher, the signed-in administrator, Sign out — it wraps under the brand on a narrow
+// screen, and spans the width the body does), the per-pool navigation, the notice box, the
+// pager, and the paths pages link each other by. The hosted pages' rules hold here too: no
+// script, real forms, buttons, labels and tables with headers.
 import type { Admin, Pool } from '../../../domain/model.ts';
 import { formatTime } from '../formats.ts';
 import { html, type Renderable } from '../html.ts';
@@ -9,7 +10,7 @@ import { icons } from '../icons.ts';
 import { csrfField, documentShell } from '../layout.ts';
 
 /** The navigation entry a page is under. */
-export type ConsoleSection = 'apps' | 'users' | 'audit';
+export type ConsoleSection = 'dashboard' | 'apps' | 'users' | 'audit';
 
 /** What the layout of a signed-in page needs: who, which pool, the forms' CSRF token, a notice. */
 export interface ConsoleFrame {
@@ -28,9 +29,14 @@ export const appPath = (poolId: string, appId: string) =>
 export const userPath = (poolId: string, userId: string) =>
   `${poolPath(poolId)}/users/${encodeURIComponent(userId)}`;
 
-/** A time, readable, with the exact instant as a tooltip and for machines. */
-export const when = (ms: number, text = formatTime(ms)) =>
-  html`<time datetime="${new Date(ms).toISOString()}" title="${formatTime(ms)}">${text}</time>`;
+/**
+ * A time, readable, with the exact instant as a tooltip and for machines. It may wrap only
+ * after its commas ("3 May 2026," / "14:05 UTC"), never inside the date or the hour.
+ */
+export const when = (ms: number, text = formatTime(ms)) => {
+  const parts = text.split(', ');
+  return html`<time datetime="${new Date(ms).toISOString()}" title="${formatTime(ms)}">${parts.map((p, i) => html`${i > 0 ? ', ' : ''}<span class="nowrap">${p}</span>`)}</time>`;
+};
 
 /** The console's document: its brand, its title suffix and footer; the header is the page's. */
 export function consoleShell(input: {
@@ -46,6 +52,7 @@ export function consoleShell(input: {
     body: input.main,
     footer: 'Signoff administrator console',
     refreshSeconds: input.refreshSeconds,
+    bodyClass: 'console-body',
   });
 }
 
@@ -58,11 +65,13 @@ function consoleHeader(frame: ConsoleFrame) {
     </select>
     <button type="submit" class="button button-secondary">Switch</button>
   </form>
-  <span class="muted small">${frame.admin.email}</span>
-  <form method="post" action="/console/logout">
-    ${csrfField(frame.csrf)}
-    <button type="submit" class="button button-secondary">${icons.logOut}Sign out</button>
-  </form>
+  <div class="console-account">
+    <span class="console-admin muted small" title="${frame.admin.email}">${frame.admin.email}</span>
+    <form method="post" action="/console/logout">
+      ${csrfField(frame.csrf)}
+      <button type="submit" class="button button-secondary">${icons.logOut}Sign out</button>
+    </form>
+  </div>
 </div>`;
 }
 
@@ -72,10 +81,28 @@ function nav(frame: ConsoleFrame) {
     html`<li><a href="${href}"${frame.section === section ? html` aria-current="page"` : null}>${label}</a></li>`;
   return html`<nav class="console-nav" aria-label="Console">
   <ul role="list">
+    ${item('dashboard', base, 'Dashboard')}
     ${item('apps', `${base}/apps`, 'Applications')}
     ${item('users', `${base}/users`, 'Users')}
     ${item('audit', `${base}/audit`, 'Audit')}
   </ul>
+</nav>`;
+}
+
+/** "Page 2 of 5" with Previous and Next links; `href` makes a page's address. */
+export function pager(input: {
+  label: string;
+  page: number;
+  pages: number;
+  href: (page: number) => string;
+  previous?: string;
+  next?: string;
+}) {
+  if (input.pages <= 1) return null;
+  return html`<nav class="pager" aria-label="${input.label}">
+  <span class="muted small">Page ${input.page} of ${input.pages}</span>
+  ${input.page > 1 ? html`<a href="${input.href(input.page - 1)}">${input.previous ?? 'Previous'}</a>` : null}
+  ${input.page < input.pages ? html`<a href="${input.href(input.page + 1)}">${input.next ?? 'Next'}</a>` : null}
 </nav>`;
 }
 

@@ -44,7 +44,7 @@ export function deliveriesPage(
       list.length === 0
         ? html`<p class="empty">No deliveries${view.status ? ` with status ${view.status}` : ''}.</p>`
         : html`<div class="table-wrap"><table class="data">
-      <thead><tr><th scope="col">Created</th><th scope="col">User</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last error</th><th scope="col">Delivered</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <thead><tr><th scope="col">Created</th><th scope="col">User</th><th scope="col">Status</th><th scope="col" class="num">Attempts</th><th scope="col">Last error</th><th scope="col">Delivered</th><th scope="col" class="col-action"><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>
         ${list.map((d) => {
           const user = view.users.get(d.userId);
@@ -52,10 +52,10 @@ export function deliveriesPage(
           <td>${when(d.createdAt)}</td>
           <td>${user ? html`<a href="${userPath(frame.pool.id, d.userId)}">${handleOf(user)}</a>` : html`<code>${d.userId}</code>`}</td>
           <td><span class="status status-${d.status}">${d.status}</span></td>
-          <td>${d.attempts}</td>
+          <td class="num">${d.attempts}</td>
           <td>${d.lastError ?? '—'}</td>
           <td>${d.deliveredAt ? when(d.deliveredAt) : '—'}</td>
-          <td>${d.status === 'pending' ? null : html`<button type="submit" name="id" value="${d.id}" class="button button-secondary" aria-label="Retry delivery ${d.id}">Retry</button>`}</td>
+          <td class="col-action">${d.status === 'pending' ? null : html`<button type="submit" name="id" value="${d.id}" class="button button-secondary" aria-label="Retry delivery ${d.id}">Retry</button>`}</td>
         </tr>`;
         })}
       </tbody>

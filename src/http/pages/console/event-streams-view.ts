@@ -29,15 +29,15 @@ export function eventStreamsSection(
       ? html`<p class="empty">This app has no event stream.</p>`
       : html`<div class="table-wrap"><table class="data">
     <caption class="visually-hidden">Event streams of ${app.name}</caption>
-    <thead><tr><th scope="col">Stream</th><th scope="col">Delivery</th><th scope="col">Status</th><th scope="col">Waiting</th><th scope="col">Held</th><th scope="col">Delivered</th><th scope="col">Failed</th><th scope="col">Lag</th><th scope="col">Last error</th><th scope="col">Last polled</th></tr></thead>
+    <thead><tr><th scope="col">Stream</th><th scope="col">Delivery</th><th scope="col">Status</th><th scope="col" class="num">Waiting</th><th scope="col" class="num">Held</th><th scope="col" class="num">Delivered</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Lag</th><th scope="col">Last error</th><th scope="col">Last polled</th></tr></thead>
     <tbody>
       ${rows.map(
         ({ stream, stats }) => html`<tr>
-        <td><code>${stream.id}</code>${stream.description ? html`<br><span class="muted small">${stream.description}</span>` : null}</td>
-        <td>${stream.delivery === 'push' ? html`push to <code>${stream.endpointUrl}</code>` : 'poll'}</td>
+        <td><code>${stream.id}</code>${stream.description ? html`<span class="muted small block">${stream.description}</span>` : null}</td>
+        ${stream.delivery === 'push' ? html`<td class="col-uri">push to <code>${stream.endpointUrl}</code></td>` : html`<td>poll</td>`}
         <td><span class="status status-${stream.status === 'enabled' ? 'delivered' : stream.status === 'paused' ? 'pending' : 'failed'}">${stream.status}</span></td>
-        <td>${stats.pending}</td><td>${stats.held}</td><td>${stats.delivered}</td><td>${stats.failed}</td>
-        <td>${lag(stats, now)}</td>
+        <td class="num">${stats.pending}</td><td class="num">${stats.held}</td><td class="num">${stats.delivered}</td><td class="num">${stats.failed}</td>
+        <td class="num">${lag(stats, now)}</td>
         <td>${stats.lastError ?? '—'}</td>
         <td>${stream.lastPolledAt ? when(stream.lastPolledAt) : '—'}</td>
       </tr>`,

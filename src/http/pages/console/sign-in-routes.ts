@@ -28,7 +28,7 @@ export function signInRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf, guard: 
     if (!(await guard.adminOf(req))) return redirectTo(reply, LOGIN_PATH, 302);
     const poolId = services.defaultPoolId() ?? (await services.pools.list())[0]?.id;
     if (!poolId) return guard.notFound(reply, 'There is no pool yet: create one with the signoff CLI.');
-    return redirectTo(reply, `${poolPath(poolId)}/apps`, 302);
+    return redirectTo(reply, poolPath(poolId), 302);
   });
 
   app.get(LOGIN_PATH, { schema: { hide: true } }, async (req, reply) => {

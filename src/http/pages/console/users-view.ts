@@ -1,97 +1,88 @@
-// Users of a pool: the search, and a user's page with their live sessions, each of which can
-// be ended, or all at once.
-import type { SessionWithApps, User } from '../../../domain/model.ts';
-import { deviceName, formatAgo } from '../formats.ts';
+// The users of a pool: a page of them (newest first) or those matching a search, with paging,
+// and the form that creates one.
+import type { User } from '../../../domain/model.ts';
+import type { ProfileProblems } from '../../../domain/user-directory/user-directory.ts';
 import { html } from '../html.ts';
+import { icons } from '../icons.ts';
 import { csrfField, handleOf } from '../layout.ts';
-import { type ConsoleFrame, consolePage, poolPath, userPath, when } from './console-layout.ts';
+import { type ConsoleFrame, consolePage, pager, poolPath, userPath, when } from './console-layout.ts';
+import { field } from './form-fields.ts';
 
-export function usersPage(frame: ConsoleFrame, query: string, found: User[] | null) {
-  const base = poolPath(frame.pool.id);
+export interface NewUserForm {
+  username: string;
+  email: string;
+  name: string;
+}
+
+export interface UsersView {
+  query: string;
+  page: number;
+  pageSize: number;
+  users: { totalCount: number; list: User[] };
+  form: NewUserForm;
+  errors: ProfileProblems;
+}
+
+/** "The username must …": a problem said of its field. */
+export const problemText = (label: string, problem: string | undefined) =>
+  problem ? `The ${label} ${problem}.` : undefined;
+
+function createUserSection(frame: ConsoleFrame, view: UsersView) {
+  const { form, errors } = view;
+  return html`<section class="card" aria-labelledby="create-user-title">
+  <h2 id="create-user-title">Create a user</h2>
+  <p class="muted small">A username, an email or both: the user signs in with either. Tell them their password; they can change it in their account.</p>
+  ${Object.keys(errors).length > 0 ? html`<div class="alert" role="alert">${icons.alert}<p>The user was not created. Check the fields below.</p></div>` : null}
+  <form method="post" action="${poolPath(frame.pool.id)}/users" class="form-grid" novalidate>
+    ${csrfField(frame.csrf)}
+    ${field({ id: 'new-username', name: 'username', label: 'Username', value: form.username, error: problemText('username', errors.username), autocomplete: 'off', maxlength: 100 })}
+    ${field({ id: 'new-email', name: 'email', label: 'Email', value: form.email, error: problemText('email', errors.email), kind: 'email', autocomplete: 'off', maxlength: 254 })}
+    ${field({ id: 'new-name', name: 'name', label: 'Name (optional)', value: form.name, error: problemText('name', errors.name), autocomplete: 'off', maxlength: 200 })}
+    ${field({ id: 'new-password', name: 'password', label: 'Password', value: '', error: problemText('password', errors.password), kind: 'password', autocomplete: 'new-password', hint: 'At least 8 characters.' })}
+    <div class="form-actions"><button type="submit" class="button button-primary">Create user</button></div>
+  </form>
+</section>`;
+}
+
+export function usersPage(frame: ConsoleFrame, view: UsersView) {
+  const base = `${poolPath(frame.pool.id)}/users`;
+  const { query, users } = view;
+  const pages = Math.max(1, Math.ceil(users.totalCount / view.pageSize));
+  const q = query === '' ? '' : `q=${encodeURIComponent(query)}&`;
+  const heading =
+    query === ''
+      ? `${users.totalCount === 1 ? '1 user' : `${users.totalCount} users`}, newest first`
+      : `${users.totalCount === 1 ? '1 user matches' : `${users.totalCount} users match`} “${query}”`;
   return consolePage(
     frame,
     'Users',
-    html`<div class="page-head"><h1>Users</h1></div>
-<section class="card" aria-labelledby="search-title">
-  <h2 id="search-title" class="visually-hidden">Search</h2>
-  <form method="get" action="${base}/users" role="search" class="inline-form">
-    <label for="user-query">Username or email</label>
-    <input class="input" id="user-query" name="q" type="search" value="${query}" maxlength="254">
-    <button type="submit" class="button button-primary">Search</button>
-  </form>
-  ${
-    found === null
-      ? html`<p class="muted small">Type part of a username or an email address.</p>`
-      : found.length === 0
-        ? html`<p class="empty">No user matches “${query}”.</p>`
-        : html`<div class="table-wrap"><table class="data">
-    <caption class="visually-hidden">Users matching ${query}</caption>
-    <thead><tr><th scope="col">Username</th><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Created</th></tr></thead>
-    <tbody>${found.map(
-      (u) => html`<tr>
-      <td><a href="${userPath(frame.pool.id, u.id)}">${u.username ?? handleOf(u)}</a></td>
-      <td>${u.email ?? '—'}</td><td>${u.name ?? '—'}</td><td>${when(u.createdAt)}</td>
-    </tr>`,
-    )}</tbody>
-  </table></div>`
-  }
-</section>`,
-  );
-}
-
-export function userPage(
-  frame: ConsoleFrame,
-  view: { user: User; sessions: SessionWithApps[]; appNames: ReadonlyMap<string, string> },
-) {
-  const path = userPath(frame.pool.id, view.user.id);
-  const live = view.sessions.filter((s) => s.endedAt === null);
-  const appsOf = (s: SessionWithApps) =>
-    [
-      ...new Set(
-        s.apps.filter((a) => a.endedAt === null).map((a) => view.appNames.get(a.appId) ?? 'Removed app'),
-      ),
-    ].join(', ') || 'None';
-  return consolePage(
-    frame,
-    handleOf(view.user),
-    html`<div class="page-head">
-  <p class="muted small"><a href="${poolPath(frame.pool.id)}/users">Users</a></p>
-  <h1>${view.user.name ?? handleOf(view.user)}</h1>
-  <dl class="facts">
-    ${view.user.username ? html`<div><dt>Username</dt><dd>${view.user.username}</dd></div>` : null}
-    ${view.user.email ? html`<div><dt>Email</dt><dd>${view.user.email}</dd></div>` : null}
-    <div><dt>User ID</dt><dd><code>${view.user.id}</code></dd></div>
-  </dl>
-</div>
-<section class="card" aria-labelledby="sessions-title">
+    html`<div class="page-head"><h1>Users</h1><p class="muted">The users of ${frame.pool.name}: open one to see their sessions, edit or delete them.</p></div>
+<section class="card" aria-labelledby="users-title">
   <div class="section-head">
-    <h2 id="sessions-title">Sessions</h2>
-    ${
-      live.length > 0
-        ? html`<form method="post" action="${path}/end-all">
-      ${csrfField(frame.csrf)}
-      <button type="submit" class="button button-danger">End all sessions</button>
-    </form>`
-        : null
-    }
+    <h2 id="users-title">${heading}</h2>
+    <form method="get" action="${base}" role="search" class="inline-form">
+      <label for="user-query">Username or email</label>
+      <input class="input" id="user-query" name="q" type="search" value="${query}" maxlength="254">
+      <button type="submit" class="button button-secondary">Search</button>
+      ${query === '' ? null : html`<a href="${base}">Show all</a>`}
+    </form>
   </div>
   ${
-    live.length === 0
-      ? html`<p class="empty">This user is not signed in anywhere.</p>`
+    users.list.length === 0
+      ? html`<p class="empty">${query === '' ? 'This pool has no users yet.' : `No user matches “${query}”.`}</p>`
       : html`<div class="table-wrap"><table class="data">
-    <thead><tr><th scope="col">Device</th><th scope="col">IP address</th><th scope="col">Apps</th><th scope="col">Signed in</th><th scope="col">Last active</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-    <tbody>${live.map(
-      (s) => html`<tr>
-      <th scope="row">${deviceName(s)}</th><td>${s.ip ?? 'Unknown'}</td><td>${appsOf(s)}</td>
-      <td>${when(s.createdAt)}</td><td>${when(s.lastActiveAt, formatAgo(s.lastActiveAt, frame.now))}</td>
-      <td><form method="post" action="${path}/sessions/${encodeURIComponent(s.id)}/end">
-        ${csrfField(frame.csrf)}
-        <button type="submit" class="button button-danger" aria-label="End session ${deviceName(s)} from ${s.ip ?? 'unknown address'}">End session</button>
-      </form></td>
+    <caption class="visually-hidden">${heading}</caption>
+    <thead><tr><th scope="col">Username</th><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Created</th></tr></thead>
+    <tbody>${users.list.map(
+      (u) => html`<tr>
+      <th scope="row"><a class="handle" href="${userPath(frame.pool.id, u.id)}">${u.username ?? handleOf(u)}</a></th>
+      <td class="nowrap">${u.email ?? '—'}</td><td>${u.name ?? '—'}</td><td class="col-time">${when(u.createdAt)}</td>
     </tr>`,
     )}</tbody>
   </table></div>`
   }
-</section>`,
+  ${pager({ label: 'User pages', page: view.page, pages, href: (p) => `${base}?${q}page=${p}` })}
+</section>
+${createUserSection(frame, view)}`,
   );
 }

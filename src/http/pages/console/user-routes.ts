@@ -1,0 +1,190 @@
+// A user's page and what an administrator does there: edit the profile, End session, End all
+// sessions, Delete user. The destructive ones answer a confirmation first (who, how many
+// sessions) and change nothing until it is confirmed; every end goes through the logout or
+// users service (the session core) with the administrator as the actor.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ProfileProblems } from '../../../domain/user-directory/user-directory.ts';
+import type { HttpContext } from '../../context.ts';
+import { deviceName, formatTime } from '../formats.ts';
+import { handleOf } from '../layout.ts';
+import type { PageApp } from '../page-app.ts';
+import { redirectTo } from '../page-reply.ts';
+import { confirmed, confirmPage, counted } from './confirm-view.ts';
+import { type ConsoleGuard, type Signed, show } from './console-guard.ts';
+import { poolPath, userPath } from './console-layout.ts';
+import { appsOfSession, type ProfileForm, profileFormOf, userPage } from './user-view.ts';
+import { text } from './users-routes.ts';
+
+type UserRequest = FastifyRequest<{ Params: { poolId: string; userId: string } }>;
+
+export function userRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) {
+  const { services } = ctx;
+
+  /** The user the URL names, within the pool; null after a 404 page. */
+  async function userIn(s: Signed, req: UserRequest, reply: FastifyReply) {
+    const user = await services.users.get(s.pool.id, req.params.userId);
+    if (!user)
+      void guard.notFound(reply, 'This pool has no user with this id.', `${poolPath(s.pool.id)}/users`);
+    return user;
+  }
+
+  async function appNames(poolId: string) {
+    return new Map((await services.apps.list(poolId)).map((a) => [a.id, a.name]));
+  }
+
+  app.get<{ Params: { poolId: string; userId: string } }>(
+    '/console/pools/:poolId/users/:userId',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const s = await guard.signedIn(req, reply);
+      if (!s) return reply;
+      const user = await userIn(s, req, reply);
+      if (!user) return reply;
+      const [sessions, names] = await Promise.all([
+        services.sessions.listOfUser(s.pool.id, user.id),
+        appNames(s.pool.id),
+      ]);
+      return show(
+        reply,
+        userPage(guard.frame(req, reply, s, 'users'), {
+          user,
+          sessions,
+          appNames: names,
+          form: profileFormOf(user),
+          errors: {},
+        }),
+      );
+    },
+  );
+
+  app.post<{ Params: { poolId: string; userId: string } }>(
+    '/console/pools/:poolId/users/:userId/profile',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const s = await guard.signedIn(req, reply, { form: true });
+      if (!s) return reply;
+      const user = await userIn(s, req, reply);
+      if (!user) return reply;
+      const input = {
+        username: text(req.body, 'username', 100),
+        email: text(req.body, 'email', 254),
+        name: text(req.body, 'name', 200),
+      };
+      const updated = await services.userDirectory.updateProfile(s.pool.id, user.id, input);
+      if (updated.ok) return redirectTo(reply, `${userPath(s.pool.id, user.id)}?notice=profile-saved`);
+      if (updated.reason === 'not_found')
+        return guard.notFound(reply, 'This pool has no user with this id.', `${poolPath(s.pool.id)}/users`);
+      const errors: ProfileProblems =
+        updated.reason === 'invalid'
+          ? updated.problems
+          : { [updated.field]: 'is already taken by another user of this pool' };
+      const form: ProfileForm = {
+        username: input.username ?? '',
+        email: input.email ?? '',
+        name: input.name ?? '',
+      };
+      const [sessions, names] = await Promise.all([
+        services.sessions.listOfUser(s.pool.id, user.id),
+        appNames(s.pool.id),
+      ]);
+      return show(
+        reply,
+        userPage(guard.frame(req, reply, s, 'users'), { user, sessions, appNames: names, form, errors }),
+        updated.reason === 'invalid' ? 400 : 409,
+      );
+    },
+  );
+
+  app.post<{ Params: { poolId: string; userId: string; sid: string } }>(
+    '/console/pools/:poolId/users/:userId/sessions/:sid/end',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const s = await guard.signedIn(req, reply, { form: true });
+      if (!s) return reply;
+      const user = await userIn(s, req, reply);
+      if (!user) return reply;
+      const path = userPath(s.pool.id, user.id);
+      if (confirmed(req.body)) {
+        const ended = await services.logout.endSessionAsAdmin(s.pool.id, req.params.sid, s.actor);
+        return redirectTo(reply, `${path}?notice=${ended ? 'session-ended' : 'already-ended'}`);
+      }
+      const session = (await services.sessions.listOfUser(s.pool.id, user.id)).find(
+        (x) => x.id === req.params.sid && x.endedAt === null,
+      );
+      if (!session) return redirectTo(reply, `${path}?notice=already-ended`);
+      const apps = appsOfSession(session, await appNames(s.pool.id));
+      return show(
+        reply,
+        confirmPage(guard.frame(req, reply, s, 'users'), {
+          title: `End this session of ${handleOf(user)}?`,
+          consequence: `This will end the session on ${deviceName(session)} from ${session.ip ?? 'an unknown address'}, signed in since ${formatTime(session.createdAt)} (apps: ${apps}): that device is signed out of every app at once, and each app is notified. Their other sessions go on.`,
+          action: `${path}/sessions/${encodeURIComponent(session.id)}/end`,
+          cancel: `${path}#sessions-title`,
+        }),
+      );
+    },
+  );
+
+  app.post<{ Params: { poolId: string; userId: string } }>(
+    '/console/pools/:poolId/users/:userId/end-all',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const s = await guard.signedIn(req, reply, { form: true });
+      if (!s) return reply;
+      const user = await userIn(s, req, reply);
+      if (!user) return reply;
+      const path = userPath(s.pool.id, user.id);
+      if (confirmed(req.body)) {
+        const ended = await services.logout.endUsersAsAdmin(s.pool.id, [user.id], s.actor);
+        return redirectTo(reply, `${path}?notice=all-ended&n=${ended.sessions}`);
+      }
+      const live = await services.store.sessions.countLiveOfUsers(
+        s.pool.id,
+        [user.id],
+        null,
+        services.clock.now(),
+      );
+      return show(
+        reply,
+        confirmPage(guard.frame(req, reply, s, 'users'), {
+          title: `End all sessions of ${handleOf(user)}?`,
+          consequence: `This will end ${live.sessions === 1 ? 'their only session' : `all ${counted(live.sessions, 'session')}`} of ${handleOf(user)}, on every device and in every app: their tokens stop working at once, the apps are notified, and they need their password to sign in again.`,
+          action: `${path}/end-all`,
+          cancel: `${path}#sessions-title`,
+        }),
+      );
+    },
+  );
+
+  app.post<{ Params: { poolId: string; userId: string } }>(
+    '/console/pools/:poolId/users/:userId/delete',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const s = await guard.signedIn(req, reply, { form: true });
+      if (!s) return reply;
+      const user = await userIn(s, req, reply);
+      if (!user) return reply;
+      const live = await services.store.sessions.countLiveOfUsers(
+        s.pool.id,
+        [user.id],
+        null,
+        services.clock.now(),
+      );
+      if (confirmed(req.body)) {
+        await services.users.delete(s.pool.id, user.id, s.actor);
+        return redirectTo(reply, `${poolPath(s.pool.id)}/users?notice=user-deleted&n=${live.sessions}`);
+      }
+      const path = userPath(s.pool.id, user.id);
+      const handle = handleOf(user);
+      return show(
+        reply,
+        confirmPage(guard.frame(req, reply, s, 'users'), {
+          title: `Delete ${handle}?`,
+          consequence: `This will end ${counted(live.sessions, 'session')} of ${handle} at once — every app is notified — and remove the account: ${handle} can no longer sign in, and the username and email are free for another user. This cannot be undone.`,
+          action: `${path}/delete`,
+          cancel: `${path}#delete-user-title`,
+        }),
+      );
+    },
+  );
+}
