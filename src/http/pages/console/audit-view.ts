@@ -25,6 +25,8 @@ const REASONS: Record<string, string> = {
   admin_kick: 'Administrator forced logout',
   user_deleted: 'User deleted',
   app_deleted: 'App deleted',
+  password_changed: 'User changed their password',
+  admin_password_reset: 'Administrator set a new password',
   expired: 'Expired',
 };
 

@@ -32,6 +32,10 @@ const NOTICES: Record<string, (n: number) => string> = {
   replayed: (n) => (n === 1 ? '1 delivery queued again.' : `${n} deliveries queued again.`),
   'user-created': () => 'User created. They can sign in with the password you gave them.',
   'profile-saved': () => 'Profile saved.',
+  'sign-up-on': () => 'Self sign-up is on: anyone can create an account at /signup.',
+  'sign-up-off': () => 'Self sign-up is off.',
+  'password-set': (n) =>
+    `New password set${n > 0 ? `: ${n === 1 ? '1 session' : `${n} sessions`} ended` : ''}. Give it to the user another way.`,
   'user-deleted': (n) =>
     `User deleted${n > 0 ? `: ${n === 1 ? '1 session' : `${n} sessions`} ended` : ''}. They can no longer sign in.`,
   'app-deleted': (n) =>

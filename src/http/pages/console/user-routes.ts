@@ -1,5 +1,5 @@
-// A user's page and what an administrator does there: edit the profile, End session, End all
-// sessions, Delete user. The destructive ones answer a confirmation first (who, how many
+// A user's page and what an administrator does there: edit the profile, set a new password,
+// End session, End all sessions, Delete user. The destructive ones answer a confirmation first (who, how many
 // sessions) and change nothing until it is confirmed; every end goes through the logout or
 // users service (the session core) with the administrator as the actor.
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -9,6 +9,7 @@ import { deviceName, formatTime } from '../formats.ts';
 import { handleOf } from '../layout.ts';
 import type { PageApp } from '../page-app.ts';
 import { redirectTo } from '../page-reply.ts';
+import { single } from '../params.ts';
 import { confirmed, confirmPage, counted } from './confirm-view.ts';
 import { type ConsoleGuard, type Signed, show } from './console-guard.ts';
 import { poolPath, userPath } from './console-layout.ts';
@@ -91,6 +92,43 @@ export function userRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) 
         reply,
         userPage(guard.frame(req, reply, s, 'users'), { user, sessions, appNames: names, form, errors }),
         updated.reason === 'invalid' ? 400 : 409,
+      );
+    },
+  );
+
+  app.post<{ Params: { poolId: string; userId: string } }>(
+    '/console/pools/:poolId/users/:userId/password',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const s = await guard.signedIn(req, reply, { form: true });
+      if (!s) return reply;
+      const user = await userIn(s, req, reply);
+      if (!user) return reply;
+      // Not trimmed: spaces are the password's own.
+      const password = (single(req.body, 'password') ?? '').slice(0, 1024);
+      const result = await services.users.setPassword(s.pool.id, user.id, password, {
+        endSessions: single(req.body, 'keepSessions') !== 'on',
+        actor: s.actor,
+      });
+      const path = userPath(s.pool.id, user.id);
+      if (result.ok) return redirectTo(reply, `${path}?notice=password-set&n=${result.ended?.sessions ?? 0}`);
+      if (result.reason === 'not_found')
+        return guard.notFound(reply, 'This pool has no user with this id.', `${poolPath(s.pool.id)}/users`);
+      const [sessions, names] = await Promise.all([
+        services.sessions.listOfUser(s.pool.id, user.id),
+        appNames(s.pool.id),
+      ]);
+      return show(
+        reply,
+        userPage(guard.frame(req, reply, s, 'users'), {
+          user,
+          sessions,
+          appNames: names,
+          form: profileFormOf(user),
+          errors: {},
+          passwordError: result.problem ?? 'was refused',
+        }),
+        400,
       );
     },
   );

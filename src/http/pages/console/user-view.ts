@@ -1,6 +1,7 @@
 // A user's page: who they are, their live sessions (End session, End all sessions), their
-// profile (username, email, name), and deleting them. Each destructive button opens a
-// confirmation first (confirm-view.ts).
+// profile (username, email, name), a new password, and deleting them. Each destructive button
+// opens a confirmation first (confirm-view.ts); the password form says what it ends beside its
+// button instead, since a confirmation page would have to carry the password on.
 import type { SessionWithApps, User } from '../../../domain/model.ts';
 import type { ProfileProblems } from '../../../domain/user-directory/user-directory.ts';
 import { deviceName, formatAgo } from '../formats.ts';
@@ -29,6 +30,8 @@ export interface UserView {
   appNames: ReadonlyMap<string, string>;
   form: ProfileForm;
   errors: ProfileProblems;
+  /** Why the last new password was refused (passwordProblem's words). */
+  passwordError?: string;
 }
 
 /** The apps a session is signed in to now, by name. */
@@ -88,6 +91,19 @@ function profileSection(frame: ConsoleFrame, view: UserView) {
 </section>`;
 }
 
+function passwordSection(frame: ConsoleFrame, view: UserView) {
+  return html`<section class="card" aria-labelledby="password-title">
+  <h2 id="password-title">Set a new password</h2>
+  <form method="post" action="${userPath(frame.pool.id, view.user.id)}/password" class="form-grid" novalidate>
+    ${csrfField(frame.csrf)}
+    ${field({ id: 'new-password', name: 'password', label: 'New password', value: '', error: view.passwordError ? `The password ${view.passwordError}.` : undefined, hint: 'At least 8 characters. Give it to the user another way; they can change it in their personal center.', kind: 'password', autocomplete: 'new-password', maxlength: 256 })}
+    <p class="muted small">Setting it ends all their sessions: every device is signed out of every app at once, and each app is notified.</p>
+    <div class="field"><label class="choice"><input type="checkbox" name="keepSessions" value="on"> <span>Keep their sessions signed in<span class="muted small block">Only when you know who holds them: a password set because the account may be in someone else's hands should sign everyone out.</span></span></label></div>
+    <div class="form-actions"><button type="submit" class="button button-primary">Set password</button></div>
+  </form>
+</section>`;
+}
+
 function deleteSection(frame: ConsoleFrame, user: User) {
   return html`<section class="card danger-zone" aria-labelledby="delete-user-title">
   <h2 id="delete-user-title">Delete this user</h2>
@@ -116,13 +132,7 @@ export function userPage(frame: ConsoleFrame, view: UserView) {
 </div>
 ${sessionsSection(frame, view)}
 ${profileSection(frame, view)}
-${
-  // RESET PASSWORD goes here, between Profile and Delete: a card with a new password and an
-  // "end their sessions" choice, posting to …/users/:userId/password (user-routes.ts), which
-  // calls services.users.setPassword(poolId, userId, password, { endSessions, actor }) — being
-  // added to the users service by another engineer; no button until it exists.
-  null
-}
+${passwordSection(frame, view)}
 ${deleteSection(frame, user)}`,
   );
 }

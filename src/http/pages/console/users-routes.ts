@@ -6,7 +6,7 @@ import type { PageApp } from '../page-app.ts';
 import { redirectTo } from '../page-reply.ts';
 import { single } from '../params.ts';
 import { type ConsoleGuard, type PoolRequest, positive, type Signed, show } from './console-guard.ts';
-import { userPath } from './console-layout.ts';
+import { poolPath, userPath } from './console-layout.ts';
 import { type NewUserForm, usersPage } from './users-view.ts';
 
 const USERS_PAGE_SIZE = 25;
@@ -76,6 +76,19 @@ export function usersRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard)
         return renderList(req, reply, s, { form, errors: refused, status: 409 });
       }
       return redirectTo(reply, `${userPath(s.pool.id, created.user.id)}?notice=user-created`);
+    },
+  );
+
+  app.post<{ Params: { poolId: string } }>(
+    '/console/pools/:poolId/sign-up',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const s = await guard.signedIn(req, reply, { form: true });
+      if (!s) return reply;
+      const enabled = single(req.body, 'enabled');
+      if (enabled !== 'on' && enabled !== 'off') return redirectTo(reply, `${poolPath(s.pool.id)}/users`);
+      await services.pools.updateSettings(s.pool.id, { signUpEnabled: enabled === 'on' });
+      return redirectTo(reply, `${poolPath(s.pool.id)}/users?notice=sign-up-${enabled}#sign-up-title`);
     },
   );
 }

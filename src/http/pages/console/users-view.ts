@@ -1,5 +1,5 @@
 // The users of a pool: a page of them (newest first) or those matching a search, with paging,
-// and the form that creates one.
+// the form that creates one, and whether people may sign up on their own (/signup).
 import type { User } from '../../../domain/model.ts';
 import type { ProfileProblems } from '../../../domain/user-directory/user-directory.ts';
 import { html } from '../html.ts';
@@ -44,6 +44,20 @@ function createUserSection(frame: ConsoleFrame, view: UsersView) {
 </section>`;
 }
 
+function signUpSection(frame: ConsoleFrame) {
+  const on = frame.pool.signUpEnabled;
+  return html`<section class="card" aria-labelledby="sign-up-title">
+  <h2 id="sign-up-title">Self sign-up</h2>
+  <p>${on ? html`<strong>On.</strong> Anyone can create an account in ${frame.pool.name} at <a href="/signup">/signup</a> (and <code>POST /api/v2/register/email</code>); the sign-in page links to it.` : html`<strong>Off.</strong> Only you create accounts, here or through the API.`}</p>
+  <form method="post" action="${poolPath(frame.pool.id)}/sign-up" class="toolbar">
+    ${csrfField(frame.csrf)}
+    <input type="hidden" name="enabled" value="${on ? 'off' : 'on'}">
+    <button type="submit" class="button button-secondary">${on ? 'Turn sign-up off' : 'Turn sign-up on'}</button>
+    <span class="muted small">${on ? 'Accounts already made stay.' : 'No email check yet: any address can be registered by whoever types it.'}</span>
+  </form>
+</section>`;
+}
+
 export function usersPage(frame: ConsoleFrame, view: UsersView) {
   const base = `${poolPath(frame.pool.id)}/users`;
   const { query, users } = view;
@@ -83,6 +97,7 @@ export function usersPage(frame: ConsoleFrame, view: UsersView) {
   }
   ${pager({ label: 'User pages', page: view.page, pages, href: (p) => `${base}?${q}page=${p}` })}
 </section>
-${createUserSection(frame, view)}`,
+${createUserSection(frame, view)}
+${signUpSection(frame)}`,
   );
 }

@@ -1,0 +1,109 @@
+// The console's self-service controls (issue 11): an administrator sets a user's password (their
+// sessions end unless kept; a short one is refused at its field, nothing written) and turns the
+// pool's self sign-up on and off; the audit trail names the reset.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PageClient, pageClient } from './helpers/page-client.ts';
+import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
+
+const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' };
+
+describe('console: new password and self sign-up', () => {
+  let server: TestServer;
+  let appId: string;
+  let base: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    ({
+      app: { id: appId },
+    } = await createAppAndUser(server, { name: 'Atlas' }));
+    base = `/console/pools/${server.pool.id}`;
+  });
+  afterAll(() => server.close());
+
+  async function signedIn(): Promise<PageClient> {
+    const browser = pageClient(server);
+    expect((await browser.submit('/console/login', '/console/login', ADMIN)).statusCode).toBe(303);
+    return browser;
+  }
+
+  const signsIn = async (account: string, password: string) =>
+    (
+      await server.app.inject({
+        method: 'POST',
+        url: '/api/v2/login/account',
+        headers: { 'x-authing-app-id': appId },
+        payload: { account, password },
+      })
+    ).statusCode === 200;
+
+  it('sets a new password: every session ends, the old password no longer signs in, the audit names it', async () => {
+    const browser = await signedIn();
+    const { user } = await createAppAndUser(server);
+    const { token } = await login(server, appId, user.username, user.password);
+    const page = `${base}/users/${user.id}`;
+    expect((await browser.get(page)).body).toContain('Set a new password');
+
+    const done = await browser.submit(page, `${page}/password`, { password: 'a brand new passphrase' });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe(`${page}?notice=password-set&n=1`);
+    expect((await browser.get(done.headers.location as string)).body).toContain(
+      'New password set: 1 session ended.',
+    );
+    expect((await getMe(server, token)).statusCode).toBe(401);
+    expect(await signsIn(user.username, user.password)).toBe(false);
+    expect(await signsIn(user.username, 'a brand new passphrase')).toBe(true);
+
+    const audit = await browser.get(`${base}/audit`);
+    expect(audit.body).toContain('Administrator set a new password');
+  });
+
+  it('keeps the sessions when asked; a short password is refused at its field and nothing changes', async () => {
+    const browser = await signedIn();
+    const { user } = await createAppAndUser(server);
+    const { token } = await login(server, appId, user.username, user.password);
+    const page = `${base}/users/${user.id}`;
+
+    const refused = await browser.submit(page, `${page}/password`, { password: 'short' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('The password must be at least 8 characters.');
+    expect(refused.body).toContain('aria-invalid="true"');
+    expect(await signsIn(user.username, user.password)).toBe(true);
+
+    const kept = await browser.submit(page, `${page}/password`, {
+      password: 'kept sessions passphrase',
+      keepSessions: 'on',
+    });
+    expect(kept.headers.location).toBe(`${page}?notice=password-set&n=0`);
+    expect((await getMe(server, token)).statusCode).toBe(200);
+    expect(await signsIn(user.username, 'kept sessions passphrase')).toBe(true);
+  });
+
+  it('without the CSRF token nothing is set', async () => {
+    const browser = await signedIn();
+    const { user } = await createAppAndUser(server);
+    const page = `${base}/users/${user.id}`;
+    const forged = await browser.post(`${page}/password`, { password: 'forged passphrase here' });
+    expect(forged.statusCode).toBe(403);
+    expect(await signsIn(user.username, user.password)).toBe(true);
+  });
+
+  it('turns self sign-up on and off: /signup follows', async () => {
+    const browser = await signedIn();
+    const users = `${base}/users`;
+    expect((await browser.get(users)).body).toContain('Turn sign-up on');
+    expect((await server.app.inject({ method: 'GET', url: '/signup' })).statusCode).toBe(404);
+
+    const on = await browser.submit(users, `${base}/sign-up`, { enabled: 'on' });
+    expect(on.statusCode).toBe(303);
+    const shown = await browser.get(on.headers.location as string);
+    expect(shown.body).toContain('Self sign-up is on');
+    expect(shown.body).toContain('Turn sign-up off');
+    expect((await server.services.pools.get(server.pool.id))?.signUpEnabled).toBe(true);
+    expect((await server.app.inject({ method: 'GET', url: '/signup' })).statusCode).toBe(200);
+
+    await browser.submit(users, `${base}/sign-up`, { enabled: 'off' });
+    expect((await server.services.pools.get(server.pool.id))?.signUpEnabled).toBe(false);
+    expect((await server.app.inject({ method: 'GET', url: '/signup' })).statusCode).toBe(404);
+  });
+});
