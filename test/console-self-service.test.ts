@@ -1,6 +1,7 @@
 // The console's self-service controls (issue 11): an administrator sets a user's password (their
 // sessions end unless kept; a short one is refused at its field, nothing written) and turns the
-// pool's self sign-up on and off; the audit trail names the reset.
+// pool's self sign-up on and off; the audit trail names the reset; times follow the reader's
+// chosen time zone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PageClient, pageClient } from './helpers/page-client.ts';
 import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
@@ -105,5 +106,30 @@ describe('console: new password and self sign-up', () => {
     await browser.submit(users, `${base}/sign-up`, { enabled: 'off' });
     expect((await server.services.pools.get(server.pool.id))?.signUpEnabled).toBe(false);
     expect((await server.app.inject({ method: 'GET', url: '/signup' })).statusCode).toBe(404);
+  });
+
+  it('writes times in UTC until the reader picks a zone, then in it; the way back stays in the console', async () => {
+    const browser = await signedIn();
+    const users = `${base}/users`;
+    const before = await browser.get(users);
+    expect(before.body).toContain('Times in <strong>UTC</strong>');
+    expect(before.body).toMatch(/\d{2}:\d{2} UTC</);
+    const change = `/console/time-zone?back=${encodeURIComponent(users)}`;
+    expect(before.body).toContain(`href="${change.replaceAll('&', '&amp;')}"`);
+
+    const saved = await browser.submit(change, '/console/time-zone', { tz: 'Asia/Tokyo', back: users });
+    expect(saved.statusCode).toBe(303);
+    expect(saved.headers.location).toBe(users);
+    const after = await browser.get(users);
+    expect(after.body).toContain('Times in <strong>Asia/Tokyo</strong>');
+    expect(after.body).toMatch(/\d{2}:\d{2} Asia\/Tokyo</);
+    expect(after.body).not.toMatch(/\d{2}:\d{2} UTC</);
+
+    for (const back of ['https://evil.example/', '//evil.example/console', '/consoled', '/u']) {
+      const away = await browser.submit('/console/time-zone', '/console/time-zone', { tz: 'UTC', back });
+      expect(away.headers.location).toBe('/console');
+    }
+    const wrong = await browser.submit('/console/time-zone', '/console/time-zone', { tz: 'Mars/Olympus' });
+    expect(wrong.statusCode).toBe(400);
   });
 });

@@ -62,7 +62,7 @@ export function documentShell(input: {
   brand: { href: string; tag: string };
   header: Renderable;
   body: Renderable;
-  footer: string;
+  footer: Renderable;
   refreshSeconds?: number | undefined;
   /** A class for <body>: a family of pages styled apart (the console's wider header). */
   bodyClass?: string | undefined;

@@ -75,10 +75,10 @@ function loginStatus(frame: ConsoleFrame, view: AppPageView) {
           <td class="col-check"><input type="checkbox" name="userIds" value="${user.id}" aria-label="Select ${handle}"></td>
           <th scope="row">${userCell(frame.pool.id, user)}</th>
           <td class="nowrap">${user.email ?? '—'}</td>
-          <td class="nowrap">${when(activity.lastActiveAt, formatAgo(activity.lastActiveAt, frame.now))}</td>
+          <td class="nowrap">${when(activity.lastActiveAt, frame.timeZone, formatAgo(activity.lastActiveAt, frame.now, frame.timeZone))}</td>
           <td>${deviceOf(activity.device)}${activity.sessions > 1 ? html` <span class="badge">${activity.sessions} sessions</span>` : null}</td>
           <td class="nowrap">${activity.ip ?? 'Unknown'}</td>
-          <td class="col-time">${when(activity.since)}</td>
+          <td class="col-time">${when(activity.since, frame.timeZone)}</td>
           <td class="col-action"><button type="submit" name="userId" value="${user.id}" class="button button-danger" aria-label="Force logout ${handle}">Force logout</button></td>
         </tr>`;
         })}
@@ -110,7 +110,7 @@ export function appPage(frame: ConsoleFrame, view: AppPageView) {
 </div>
 ${view.rotated ? secretCard(view.app, view.rotated, 'rotated') : null}
 ${loginStatus(frame, view)}
-${eventStreamsSection(view.app, view.streams, view.now)}
+${eventStreamsSection(view.app, view.streams, { now: view.now, timeZone: frame.timeZone })}
 ${settingsSection({ csrf: frame.csrf, path, form: view.form, errors: view.errors })}
 <section class="card" aria-labelledby="secret-rotate-title">
   <h2 id="secret-rotate-title">Secret</h2>
@@ -142,14 +142,14 @@ export function bulkLogoutPage(frame: ConsoleFrame, job: BulkLogout, app: App | 
     html`<div class="page-head">
   ${app ? html`<p class="muted small"><a href="${appPath(frame.pool.id, app.id)}">${app.name}</a></p>` : null}
   <h1>Log out everyone from ${target}</h1>
-  <p class="muted">Started ${when(job.createdAt)} by ${job.actor.id ?? job.actor.type}</p>
+  <p class="muted">Started ${when(job.createdAt, frame.timeZone)} by ${job.actor.id ?? job.actor.type}</p>
 </div>
 <section class="card stack" aria-labelledby="job-status">
   <h2 id="job-status">Status: ${status}</h2>
   <progress id="job-progress" value="${job.ended}" max="${Math.max(job.total, job.ended, 1)}" aria-describedby="job-count">${job.ended} of ${job.total}</progress>
   <p id="job-count" role="status">${job.ended} of ${job.total} sessions ended${job.batches > 0 ? ` in ${job.batches} ${job.batches === 1 ? 'batch' : 'batches'}` : ''}.</p>
   ${job.error ? html`<div class="alert" role="alert">${icons.alert}<p>${job.error}</p></div>` : null}
-  ${job.finishedAt ? html`<p class="muted small">Finished ${when(job.finishedAt)}</p>` : null}
+  ${job.finishedAt ? html`<p class="muted small">Finished ${when(job.finishedAt, frame.timeZone)}</p>` : null}
   <p><a class="button button-secondary" href="${poolPath(frame.pool.id)}/bulk-logouts/${job.id}">Refresh</a>${running ? html` <span class="muted small">This page refreshes itself every 2 seconds while the job runs.</span>` : null}</p>
 </section>`,
     running ? { refreshSeconds: 2 } : {},

@@ -25,7 +25,7 @@ ${created ? secretCard(created.app, created.secret, 'created') : null}
         <td><a href="${appPath(frame.pool.id, a.id)}">${a.name}</a></td>
         <td><code>${a.id}</code></td>
         <td>${a.backchannelLogoutUri ? 'Yes' : 'No'}</td>
-        <td>${when(a.createdAt)}</td>
+        <td>${when(a.createdAt, frame.timeZone)}</td>
       </tr>`,
       )}
     </tbody>

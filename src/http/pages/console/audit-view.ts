@@ -96,7 +96,7 @@ export function auditPage(
     <thead><tr><th scope="col">When</th><th scope="col">Reason</th><th scope="col">By</th><th scope="col">Logged out</th><th scope="col">Apps</th></tr></thead>
     <tbody>${view.trail.list.map(
       (e) => html`<tr>
-      <td class="col-time">${when(e.record.at)}</td>
+      <td class="col-time">${when(e.record.at, frame.timeZone)}</td>
       <td>${REASONS[e.record.reason] ?? e.record.reason}<span class="muted small block"><code>${e.record.reason}</code></span></td>
       <td>${actorCell(poolId, e)}</td>
       <td class="col-wide">${endedCell(poolId, e)}</td>

@@ -10,6 +10,7 @@ import { CSRF_FIELD, type Csrf } from '../csrf.ts';
 import type { Markup } from '../html.ts';
 import { redirectTo, sendPage } from '../page-reply.ts';
 import { single } from '../params.ts';
+import { readerTimeZone } from '../time-zone.ts';
 import { type ConsoleFrame, type ConsoleSection, consoleMessagePage, poolPath } from './console-layout.ts';
 
 export { CONSOLE_COOKIE };
@@ -162,6 +163,8 @@ export function createConsoleGuard(ctx: HttpContext, csrf: Csrf): ConsoleGuard {
       section,
       now: services.clock.now(),
       notice,
+      timeZone: readerTimeZone(req),
+      path: req.url,
     };
   }
 

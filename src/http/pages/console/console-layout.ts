@@ -21,6 +21,10 @@ export interface ConsoleFrame {
   section: ConsoleSection;
   now: number;
   notice?: string | null;
+  /** The reader's time zone (time-zone.ts): every time on the page is written in it. */
+  timeZone: string;
+  /** This page's path and query, for the way back from the time zone page. */
+  path: string;
 }
 
 export const poolPath = (poolId: string) => `/console/pools/${encodeURIComponent(poolId)}`;
@@ -33,9 +37,9 @@ export const userPath = (poolId: string, userId: string) =>
  * A time, readable, with the exact instant as a tooltip and for machines. It may wrap only
  * after its commas ("3 May 2026," / "14:05 UTC"), never inside the date or the hour.
  */
-export const when = (ms: number, text = formatTime(ms)) => {
+export const when = (ms: number, timeZone: string, text = formatTime(ms, timeZone)) => {
   const parts = text.split(', ');
-  return html`<time datetime="${new Date(ms).toISOString()}" title="${formatTime(ms)}">${parts.map((p, i) => html`${i > 0 ? ', ' : ''}<span class="nowrap">${p}</span>`)}</time>`;
+  return html`<time datetime="${new Date(ms).toISOString()}" title="${formatTime(ms, timeZone)}">${parts.map((p, i) => html`${i > 0 ? ', ' : ''}<span class="nowrap">${p}</span>`)}</time>`;
 };
 
 /** The console's document: its brand, its title suffix and footer; the header is the page's. */
@@ -44,13 +48,14 @@ export function consoleShell(input: {
   header: Renderable;
   main: Renderable;
   refreshSeconds?: number;
+  footer?: Renderable;
 }) {
   return documentShell({
     title: `${input.title} · Signoff console`,
     brand: { href: '/console', tag: 'Console' },
     header: input.header,
     body: input.main,
-    footer: 'Signoff administrator console',
+    footer: input.footer ?? 'Signoff administrator console',
     refreshSeconds: input.refreshSeconds,
     bodyClass: 'console-body',
   });
@@ -119,6 +124,7 @@ export function consolePage(
   return consoleShell({
     title,
     header: consoleHeader(frame),
+    footer: html`Signoff administrator console · Times in <strong>${frame.timeZone}</strong> · <a href="/console/time-zone?back=${encodeURIComponent(frame.path)}">Change</a>`,
     ...options,
     main: html`<div class="console">
 ${nav(frame)}

@@ -17,6 +17,7 @@ import { createConsoleGuard } from './console-guard.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
 import { deliveriesRoutes } from './deliveries-routes.ts';
 import { signInRoutes } from './sign-in-routes.ts';
+import { timeZoneRoutes } from './time-zone-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import { usersRoutes } from './users-routes.ts';
 
@@ -32,4 +33,5 @@ export function consoleRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf) {
   usersRoutes(app, ctx, guard);
   userRoutes(app, ctx, guard);
   auditRoutes(app, ctx, guard);
+  timeZoneRoutes(app, ctx, csrf);
 }

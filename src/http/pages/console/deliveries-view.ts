@@ -49,12 +49,12 @@ export function deliveriesPage(
         ${list.map((d) => {
           const user = view.users.get(d.userId);
           return html`<tr>
-          <td>${when(d.createdAt)}</td>
+          <td>${when(d.createdAt, frame.timeZone)}</td>
           <td>${user ? html`<a href="${userPath(frame.pool.id, d.userId)}">${handleOf(user)}</a>` : html`<code>${d.userId}</code>`}</td>
           <td><span class="status status-${d.status}">${d.status}</span></td>
           <td class="num">${d.attempts}</td>
           <td>${d.lastError ?? '—'}</td>
-          <td>${d.deliveredAt ? when(d.deliveredAt) : '—'}</td>
+          <td>${d.deliveredAt ? when(d.deliveredAt, frame.timeZone) : '—'}</td>
           <td class="col-action">${d.status === 'pending' ? null : html`<button type="submit" name="id" value="${d.id}" class="button button-secondary" aria-label="Retry delivery ${d.id}">Retry</button>`}</td>
         </tr>`;
         })}

@@ -19,8 +19,9 @@ const lag = (stats: StreamStats, now: number) => {
 export function eventStreamsSection(
   app: { name: string; ssfEnabled: boolean },
   rows: StreamRow[],
-  now: number,
+  clock: { now: number; timeZone: string },
 ) {
+  const { now, timeZone } = clock;
   return html`<section class="card" aria-labelledby="event-streams">
   <h2 id="event-streams">Event streams</h2>
   <p class="muted small">Shared Signals streams ${app.name} opened as a receiver: every session of its users that ends is reported on them as a CAEP session-revoked event. ${app.ssfEnabled ? null : html`<strong>Shared Signals are turned off for this app</strong>: no events are queued.`}</p>
@@ -39,7 +40,7 @@ export function eventStreamsSection(
         <td class="num">${stats.pending}</td><td class="num">${stats.held}</td><td class="num">${stats.delivered}</td><td class="num">${stats.failed}</td>
         <td class="num">${lag(stats, now)}</td>
         <td>${stats.lastError ?? '—'}</td>
-        <td>${stream.lastPolledAt ? when(stream.lastPolledAt) : '—'}</td>
+        <td>${stream.lastPolledAt ? when(stream.lastPolledAt, timeZone) : '—'}</td>
       </tr>`,
       )}
     </tbody>

@@ -151,11 +151,12 @@ export function userRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) 
       );
       if (!session) return redirectTo(reply, `${path}?notice=already-ended`);
       const apps = appsOfSession(session, await appNames(s.pool.id));
+      const frame = guard.frame(req, reply, s, 'users');
       return show(
         reply,
-        confirmPage(guard.frame(req, reply, s, 'users'), {
+        confirmPage(frame, {
           title: `End this session of ${handleOf(user)}?`,
-          consequence: `This will end the session on ${deviceName(session)} from ${session.ip ?? 'an unknown address'}, signed in since ${formatTime(session.createdAt)} (apps: ${apps}): that device is signed out of every app at once, and each app is notified. Their other sessions go on.`,
+          consequence: `This will end the session on ${deviceName(session)} from ${session.ip ?? 'an unknown address'}, signed in since ${formatTime(session.createdAt, frame.timeZone)} (apps: ${apps}): that device is signed out of every app at once, and each app is notified. Their other sessions go on.`,
           action: `${path}/sessions/${encodeURIComponent(session.id)}/end`,
           cancel: `${path}#sessions-title`,
         }),

@@ -64,7 +64,7 @@ function sessionsSection(frame: ConsoleFrame, view: UserView) {
     <tbody>${live.map(
       (s) => html`<tr>
       <th scope="row">${deviceName(s)}</th><td class="nowrap">${s.ip ?? 'Unknown'}</td><td>${appsOfSession(s, view.appNames)}</td>
-      <td class="col-time">${when(s.createdAt)}</td><td class="nowrap">${when(s.lastActiveAt, formatAgo(s.lastActiveAt, frame.now))}</td>
+      <td class="col-time">${when(s.createdAt, frame.timeZone)}</td><td class="nowrap">${when(s.lastActiveAt, frame.timeZone, formatAgo(s.lastActiveAt, frame.now, frame.timeZone))}</td>
       <td class="col-action"><form method="post" action="${path}/sessions/${encodeURIComponent(s.id)}/end">
         ${csrfField(frame.csrf)}
         <button type="submit" class="button button-danger" aria-label="End session ${deviceName(s)} from ${s.ip ?? 'unknown address'}">End session</button>
@@ -127,7 +127,7 @@ export function userPage(frame: ConsoleFrame, view: UserView) {
     ${user.username ? html`<div><dt>Username</dt><dd>${user.username}</dd></div>` : null}
     ${user.email ? html`<div><dt>Email</dt><dd>${user.email}</dd></div>` : null}
     <div><dt>User ID</dt><dd><code>${user.id}</code></dd></div>
-    <div><dt>Created</dt><dd>${when(user.createdAt)}</dd></div>
+    <div><dt>Created</dt><dd>${when(user.createdAt, frame.timeZone)}</dd></div>
   </dl>
 </div>
 ${sessionsSection(frame, view)}

@@ -90,7 +90,7 @@ export function usersPage(frame: ConsoleFrame, view: UsersView) {
     <tbody>${users.list.map(
       (u) => html`<tr>
       <th scope="row"><a class="handle" href="${userPath(frame.pool.id, u.id)}">${u.username ?? handleOf(u)}</a></th>
-      <td class="nowrap">${u.email ?? '—'}</td><td>${u.name ?? '—'}</td><td class="col-time">${when(u.createdAt)}</td>
+      <td class="nowrap">${u.email ?? '—'}</td><td>${u.name ?? '—'}</td><td class="col-time">${when(u.createdAt, frame.timeZone)}</td>
     </tr>`,
     )}</tbody>
   </table></div>`
