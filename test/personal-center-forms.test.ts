@@ -1,5 +1,5 @@
 // The personal center's routes in process: the sign-in redirect, CSRF on its three forms, whose
-// sessions may be ended, and escaping of what users typed into their profile.
+// sessions may be ended, the confirmation before End session and Log out other devices, and escaping of what users typed into their profile.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageClient } from './helpers/page-client.ts';
 import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
@@ -69,19 +69,67 @@ describe('personal center forms', () => {
     expect((await browser.get('/u')).statusCode).toBe(200);
   });
 
-  it('End session on a session of another user ends nothing', async () => {
+  it('End session asks first: the first post ends nothing and names the device and its apps', async () => {
+    const { browser, token } = await signedInBrowser();
+    const other = await login(server, appId, user.username, user.password);
+    const asked = await browser.submit('/u', `/u/sessions/${sidOf(other.token)}/end`, {});
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('<h1 id="confirm-title">End the session on ');
+    expect(asked.body).toContain('That device is signed out of every app at once.');
+    expect(asked.body).toContain('apps: Team &lt;Wiki&gt;');
+    expect(asked.body).toContain('<a class="button button-secondary" href="/u#sessions-title">Cancel</a>');
+    expect((await getMe(server, other.token)).statusCode).toBe(200);
+
+    const done = await browser.confirm(asked);
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/u?notice=session-ended');
+    expect((await getMe(server, other.token)).statusCode).toBe(401);
+    expect((await getMe(server, token)).statusCode).toBe(200);
+  });
+
+  it('Log out other devices asks first, listing them; Confirm ends them and keeps this one', async () => {
+    const { browser, token } = await signedInBrowser();
+    const others = [
+      await login(server, appId, user.username, user.password),
+      await login(server, appId, user.username, user.password),
+    ];
+    const asked = await browser.submit('/u', '/u/sessions/end-others', {});
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('<h1 id="confirm-title">Log out your other devices?</h1>');
+    expect(asked.body).toMatch(/\d+ other devices are signed out of every app at once/);
+    expect(asked.body).toContain('>Log out other devices</button>');
+    for (const o of others) expect((await getMe(server, o.token)).statusCode).toBe(200);
+
+    const done = await browser.confirm(asked);
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/u?notice=others-ended');
+    for (const o of others) expect((await getMe(server, o.token)).statusCode).toBe(401);
+    expect((await getMe(server, token)).statusCode).toBe(200);
+    // With no other device left there is nothing to confirm.
+    const again = await browser.submit('/u', '/u/sessions/end-others', {});
+    expect(again.statusCode).toBe(303);
+    expect(again.headers.location).toBe('/u?notice=others-ended');
+  });
+
+  it('End session on a session of another user ends nothing, asked or confirmed', async () => {
     const { user: stranger } = await createAppAndUser(server);
     const theirs = await login(server, appId, stranger.username, stranger.password);
     const { browser } = await signedInBrowser();
-    const res = await browser.submit('/u', `/u/sessions/${sidOf(theirs.token)}/end`, {});
-    expect(res.statusCode).toBe(303);
-    expect(res.headers.location).toBe('/u?notice=already-ended');
+    for (const fields of [{}, { confirm: 'yes' }]) {
+      const res = await browser.submit('/u', `/u/sessions/${sidOf(theirs.token)}/end`, fields);
+      expect(res.statusCode).toBe(303);
+      expect(res.headers.location).toBe('/u?notice=already-ended');
+    }
     expect((await getMe(server, theirs.token)).statusCode).toBe(200);
   });
 
-  it('End session on this device signs it out like Log out', async () => {
+  it('End session on this device signs it out like Log out, once confirmed', async () => {
     const { browser, token } = await signedInBrowser();
-    const res = await browser.submit('/u', `/u/sessions/${sidOf(token)}/end`, {});
+    const asked = await browser.submit('/u', `/u/sessions/${sidOf(token)}/end`, {});
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('you are signed out here');
+    expect((await getMe(server, token)).statusCode).toBe(200);
+    const res = await browser.confirm(asked);
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/signed-out');
     expect(browser.cookie('signoff_session')).toBeUndefined();

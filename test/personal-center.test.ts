@@ -80,6 +80,14 @@ describe.skipIf(!executablePath)('personal center in Chromium', () => {
     await expect(otherDevice().count()).resolves.toBe(1);
     await expect(otherDevice().getByText('Test app').count()).resolves.toBe(1);
     await otherDevice().getByRole('button', { name: 'End session' }).click();
+    // The server asks first; nothing has ended yet.
+    await page.waitForURL(/\/u\/sessions\/[^/]+\/end$/);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toMatch(
+      /^End the session on /,
+    );
+    await expect(page.getByText('apps: Test app').count()).resolves.toBe(1);
+    expect((await getMe(server, other.token)).statusCode).toBe(200);
+    await page.getByRole('button', { name: 'End session' }).click();
     await page.waitForURL(/notice=session-ended/);
 
     const me = await getMe(server, other.token);
@@ -102,6 +110,13 @@ describe.skipIf(!executablePath)('personal center in Chromium', () => {
 
     await page.reload();
     await expect(otherDevice().count()).resolves.toBe(2);
+    await page.getByRole('button', { name: 'Log out other devices' }).click();
+    await page.waitForURL(/\/u\/sessions\/end-others$/);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
+      'Log out your other devices?',
+    );
+    await expect(page.getByRole('listitem').count()).resolves.toBe(2);
+    expect((await getMe(server, phone.token)).statusCode).toBe(200);
     await page.getByRole('button', { name: 'Log out other devices' }).click();
     await page.waitForURL(/notice=others-ended/);
 

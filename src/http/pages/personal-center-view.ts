@@ -2,6 +2,7 @@
 // apps it is signed in to and a way to end it), your password, and the time zone the page's
 // times are written in.
 import type { SessionWithApps, User } from '../../domain/model.ts';
+import { type Confirmation, confirmCard } from './confirm-card.ts';
 import { deviceName, formatAgo, formatTime, TIME_ZONES } from './formats.ts';
 import { html } from './html.ts';
 import { icons } from './icons.ts';
@@ -193,4 +194,23 @@ ${profile(user)}
 ${passwordCard(view)}
 ${timeZoneCard(view)}`,
   });
+}
+
+/** A personal-center action's confirmation (End session, Log out other devices), in /u's layout. */
+export function personalConfirmPage(account: Account, confirmation: Confirmation) {
+  return layout({ title: confirmation.title, account, main: confirmCard(confirmation, account.csrf) });
+}
+
+/** The sessions a confirmation will end: device, where from, since when, which apps. */
+export function sessionList(
+  sessions: readonly SessionWithApps[],
+  appNames: ReadonlyMap<string, string>,
+  timeZone: string,
+) {
+  return html`<ul class="confirm-list" role="list">
+  ${sessions.map(
+    (s) =>
+      html`<li><strong>${deviceName(s)}</strong> · ${s.ip ?? 'unknown address'} · signed in ${formatTime(s.createdAt, timeZone)} · apps: ${appsOf(s, appNames)}</li>`,
+  )}
+</ul>`;
 }

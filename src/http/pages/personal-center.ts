@@ -10,14 +10,20 @@ import type { HttpContext } from '../context.ts';
 import { errors } from '../errors.ts';
 import { expireBrowserCookies } from './browser-cookies.ts';
 import { browserSession, principalOf } from './browser-session.ts';
+import { confirmed } from './confirm-card.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
-import { formatTime, retryIn, timeZoneOf } from './formats.ts';
+import { deviceName, formatTime, retryIn, timeZoneOf } from './formats.ts';
 import { loginUrl } from './login.ts';
 import { formExpiredPage, signedOutPage } from './message-views.ts';
 import type { PageApp } from './page-app.ts';
 import { redirectTo, sendPage } from './page-reply.ts';
 import { many, single } from './params.ts';
-import { type PasswordFormState, personalCenterPage } from './personal-center-view.ts';
+import {
+  type PasswordFormState,
+  personalCenterPage,
+  personalConfirmPage,
+  sessionList,
+} from './personal-center-view.ts';
 import { readerTimeZone, rememberTimeZone, TIME_ZONE_FIELD } from './time-zone.ts';
 
 // Notices are chosen by key, never taken from the URL as text.
@@ -49,6 +55,9 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
     return false;
   }
 
+  const appNamesOf = async (poolId: string) =>
+    new Map((await services.apps.list(poolId)).map((a) => [a.id, a.name]));
+
   /** The personal center of a signed-in browser; with the password form's problem after a failed change. */
   async function showCenter(
     req: FastifyRequest,
@@ -58,9 +67,9 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
   ) {
     const user = await services.users.get(session.poolId, session.userId);
     if (!user) return redirectTo(reply, loginUrl('/u'), 302);
-    const [sessions, apps] = await Promise.all([
+    const [sessions, appNames] = await Promise.all([
       services.sessions.listOfUser(session.poolId, session.userId),
-      services.apps.list(session.poolId),
+      appNamesOf(session.poolId),
     ]);
     return sendPage(
       reply,
@@ -68,7 +77,7 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
         account: { user, csrf: csrf.token(req, reply) },
         currentSessionId: session.id,
         sessions,
-        appNames: new Map(apps.map((a) => [a.id, a.name])),
+        appNames,
         now: services.clock.now(),
         notice: options.password ? null : (NOTICES[single(req.query, 'notice') ?? ''] ?? null),
         timeZone: readerTimeZone(req),
@@ -165,10 +174,36 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
     return redirectTo(reply, SIGNED_OUT_PATH);
   });
 
+  // Log out other devices, End session: destructive, so the first post changes nothing and
+  // answers a confirmation that names the devices and apps (issue 11); only its Confirm acts.
   app.post('/u/sessions/end-others', { schema: { hide: true } }, async (req, reply) => {
     if (!checked(req, reply)) return reply;
     const session = await browserSession(services, req, { touch: false });
     if (!session) return toSignIn(reply);
+    if (!confirmed(req.body)) {
+      const [user, sessions, appNames] = await Promise.all([
+        services.users.get(session.poolId, session.userId),
+        services.sessions.listOfUser(session.poolId, session.userId),
+        appNamesOf(session.poolId),
+      ]);
+      if (!user) return toSignIn(reply);
+      const others = sessions.filter((s) => s.id !== session.id);
+      if (others.length === 0) return redirectTo(reply, '/u?notice=others-ended');
+      return sendPage(
+        reply,
+        personalConfirmPage(
+          { user, csrf: csrf.token(req, reply) },
+          {
+            title: 'Log out your other devices?',
+            consequence: `${others.length === 1 ? 'One other device is' : `${others.length} other devices are`} signed out of every app at once. This device stays signed in.`,
+            details: sessionList(others, appNames, readerTimeZone(req)),
+            action: '/u/sessions/end-others',
+            cancel: '/u#sessions-title',
+            confirmLabel: 'Log out other devices',
+          },
+        ),
+      );
+    }
     await services.logout.logout(principalOf(session), 'others');
     return redirectTo(reply, '/u?notice=others-ended');
   });
@@ -180,6 +215,34 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
       if (!checked(req, reply)) return reply;
       const session = await browserSession(services, req, { touch: false });
       if (!session) return toSignIn(reply);
+      if (!confirmed(req.body)) {
+        const [user, sessions, appNames] = await Promise.all([
+          services.users.get(session.poolId, session.userId),
+          services.sessions.listOfUser(session.poolId, session.userId),
+          appNamesOf(session.poolId),
+        ]);
+        if (!user) return toSignIn(reply);
+        // Only the user's own live sessions are found here: another user's id reads as ended.
+        const target = sessions.find((s) => s.id === req.params.sid);
+        if (!target) return redirectTo(reply, '/u?notice=already-ended');
+        const current = target.id === session.id;
+        return sendPage(
+          reply,
+          personalConfirmPage(
+            { user, csrf: csrf.token(req, reply) },
+            {
+              title: `End the session on ${deviceName(target)}?`,
+              consequence: current
+                ? 'This device is signed out of every app, and you are signed out here.'
+                : 'That device is signed out of every app at once. This device stays signed in.',
+              details: sessionList([target], appNames, readerTimeZone(req)),
+              action: `/u/sessions/${encodeURIComponent(target.id)}/end`,
+              cancel: '/u#sessions-title',
+              confirmLabel: 'End session',
+            },
+          ),
+        );
+      }
       const ended = await services.logout.endOwnSession(principalOf(session), req.params.sid);
       if (req.params.sid === session.id) {
         expireCookies(req, reply);
