@@ -71,6 +71,9 @@ async function main() {
       console.log(path.join(OUT, `${name}.png`));
     };
 
+    await page.goto(`${server.url}/`);
+    await shot('home');
+
     await page.goto(`${server.url}/login`);
     await shot('login');
 
@@ -87,9 +90,27 @@ async function main() {
     await page.getByRole('button', { name: 'Log out', exact: true }).waitFor();
     await shot('personal-center');
 
+    // The confirmation Log out other devices asks for (Cancel goes back, nothing ended).
+    await page.goto(`${server.url}/u`);
+    await page.getByRole('button', { name: 'Log out other devices' }).click();
+    await page.waitForURL(/\/u\/sessions\/end-others$/);
+    await shot('personal-center-confirm');
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.waitForURL(/\/u#sessions-title$/);
+    await page.locator('summary').filter({ hasText: 'Account menu for alice' }).click();
+
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await page.waitForURL(/\/signed-out$/);
     await shot('signed-out');
+
+    await server.app.inject({
+      method: 'PATCH',
+      url: '/api/v2/userpools/settings',
+      headers,
+      payload: { signUpEnabled: true },
+    });
+    await page.goto(`${server.url}/signup`);
+    await shot('sign-up');
 
     await page.goto(`${server.url}/login/profile/logout`);
     await shot('authing-logout');
