@@ -115,7 +115,7 @@ describe('personal center forms', () => {
     const { user: stranger } = await createAppAndUser(server);
     const theirs = await login(server, appId, stranger.username, stranger.password);
     const { browser } = await signedInBrowser();
-    for (const fields of [{}, { confirm: 'yes' }]) {
+    for (const fields of [{}, { confirm: 'yes' }] as Record<string, string>[]) {
       const res = await browser.submit('/u', `/u/sessions/${sidOf(theirs.token)}/end`, fields);
       expect(res.statusCode).toBe(303);
       expect(res.headers.location).toBe('/u?notice=already-ended');

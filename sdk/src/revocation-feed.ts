@@ -1,9 +1,8 @@
 // What keeps the token verifier's revocation index current: the app's own Shared Signals
 // stream (SSF 1.0), polled (RFC 8936), and Signoff's start-up list of recent revocations.
 //
-// - Discovery: the issuer's OpenID configuration (token endpoint, jwks_uri) and its SSF
-//   metadata, at `/.well-known/ssf-configuration` + the issuer's path (SSF 1.0 §7.2), or under
-//   the issuer as Signoff also serves it. Each must name the issuer it was asked for (§7.2.3).
+// - Discovery (issuer-discovery.ts): where the token endpoint, the keys and the stream
+//   management endpoint are.
 // - Authorization: a client-credentials token with scope `ssf` (SSF 1.0 §7.1.1
 //   authorization_schemes urn:ietf:rfc:6749), renewed before it expires and once on a 401.
 // - The stream: the app's poll stream with this verifier's description, created if there is
@@ -18,6 +17,8 @@
 //   answer comes again.
 import { errors, type JWTPayload, jwtVerify } from 'jose';
 import { type FetchLike, SignoffError, SignoffErrorCode } from './http.ts';
+import type { IssuerMetadata } from './issuer-discovery.ts';
+import { failure, isRecord, type Json, REQUEST_TIMEOUT_MS, readJSON, within } from './json-response.ts';
 import { ForeignIssuer, type KeySet, KeySetUnavailable } from './key-set.ts';
 import type { RevocationIndex } from './revocation-index.ts';
 
@@ -28,124 +29,12 @@ const ACCOUNT_PURGED = 'https://schemas.openid.net/secevent/risc/event-type/acco
 
 /** Signoff's long poll answers within 25 s; one open longer than this is taken as lost. */
 const POLL_TIMEOUT_MS = 35_000;
-const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_EVENTS = 500;
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
 const SWEEP_EVERY_MS = 60_000;
 /** The client token is renewed this long before it expires. */
 const TOKEN_MARGIN_MS = 30_000;
-
-/**
- * Where an issuer's keys, tokens and Shared Signals are, from its discovery documents.
- *
- * @example
- * ```ts
- * const metadata: IssuerMetadata = await discoverIssuer('https://id.example.com/oidc', defaultFetch());
- * console.log(metadata.jwksUri, metadata.configurationEndpoint);
- * ```
- */
-export interface IssuerMetadata {
-  issuer: string;
-  jwksUri: string;
-  tokenEndpoint: string;
-  /** SSF 1.0 §7.1 configuration_endpoint: the stream management endpoint. */
-  configurationEndpoint: string;
-  statusEndpoint: string | null;
-  /** Signoff's start-up route: this app's sessions that ended within a token lifetime. */
-  revocationsEndpoint: string;
-}
-
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-async function readJSON(response: Response): Promise<unknown> {
-  const text = await response.text();
-  try {
-    return text === '' ? null : JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-/** A refusal's words, from an OAuth ({error, error_description}) or SSF ({err, description}) body. */
-function problemOf(body: unknown): string {
-  if (!isRecord(body)) return '';
-  const code = body.error ?? body.err;
-  const text = body.error_description ?? body.description;
-  return [code, text].filter((part) => typeof part === 'string').join(': ');
-}
-
-const failure = (status: number, what: string, body: unknown) => {
-  const problem = problemOf(body);
-  return new SignoffError(
-    status,
-    SignoffErrorCode.UNKNOWN,
-    `${what}: HTTP ${status}${problem ? ` (${problem})` : ''}`,
-  );
-};
-
-/** A signal that aborts with `signal` or after `ms`. */
-const within = (ms: number, signal?: AbortSignal) =>
-  signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
-
-/**
- * Reads the issuer's OpenID configuration and SSF metadata. Throws a {@link SignoffError} when
- * either cannot be read or names another issuer.
- *
- * @example
- * ```ts
- * const metadata = await discoverIssuer('https://id.example.com/oidc', defaultFetch());
- * ```
- */
-export async function discoverIssuer(issuer: string, fetch: FetchLike): Promise<IssuerMetadata> {
-  const get = async (url: string) => {
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'GET',
-        headers: { accept: 'application/json' },
-        signal: within(REQUEST_TIMEOUT_MS),
-      });
-    } catch (cause) {
-      throw new SignoffError(0, SignoffErrorCode.UNKNOWN, `${url}: ${String(cause)}`, { cause });
-    }
-    const body = await readJSON(response);
-    if (!response.ok || !isRecord(body)) return { status: response.status, body: null };
-    // OpenID Connect Discovery 1.0 §4.3, SSF 1.0 §7.2.3: the issuer named must be the one asked for.
-    if (body.issuer !== issuer) {
-      throw new SignoffError(
-        response.status,
-        SignoffErrorCode.UNKNOWN,
-        `${url} names the issuer ${JSON.stringify(body.issuer)}, not ${issuer}`,
-      );
-    }
-    return { status: response.status, body };
-  };
-  const openid = await get(`${issuer}/.well-known/openid-configuration`);
-  if (!openid.body) throw failure(openid.status, `${issuer}/.well-known/openid-configuration`, null);
-  const url = new URL(issuer);
-  const path = url.pathname === '/' ? '' : url.pathname;
-  let ssf = await get(`${url.origin}/.well-known/ssf-configuration${path}`);
-  if (!ssf.body) ssf = await get(`${issuer}/.well-known/ssf-configuration`);
-  if (!ssf.body) throw failure(ssf.status, `${issuer}: no Shared Signals transmitter metadata`, null);
-  const string = (doc: Json, name: string) => {
-    const value = doc[name];
-    if (typeof value !== 'string') {
-      throw new SignoffError(0, SignoffErrorCode.UNKNOWN, `${issuer}: discovery has no ${name}`);
-    }
-    return value;
-  };
-  return {
-    issuer,
-    jwksUri: string(openid.body, 'jwks_uri'),
-    tokenEndpoint: string(openid.body, 'token_endpoint'),
-    configurationEndpoint: string(ssf.body, 'configuration_endpoint'),
-    statusEndpoint: typeof ssf.body.status_endpoint === 'string' ? ssf.body.status_endpoint : null,
-    revocationsEndpoint: `${issuer}/ssf/revocations`,
-  };
-}
 
 /**
  * How the feed is doing, read on every `verify`: whether its last request succeeded, and when

@@ -5,8 +5,9 @@
 // anywhere is refused within the long poll's round trip, and after the API's own restart.
 import { errors, type JWTPayload, jwtVerify } from 'jose';
 import { defaultFetch, type FetchLike, SignoffError, SignoffErrorCode } from './http.ts';
+import { discoverIssuer } from './issuer-discovery.ts';
 import { ForeignIssuer, type KeySet, KeySetUnavailable, loadKeySet } from './key-set.ts';
-import { discoverIssuer, type RevocationFeed, startRevocationFeed } from './revocation-feed.ts';
+import { type RevocationFeed, startRevocationFeed } from './revocation-feed.ts';
 import { createRevocationIndex } from './revocation-index.ts';
 
 /**
