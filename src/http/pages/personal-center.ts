@@ -55,8 +55,15 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
     return false;
   }
 
-  const appNamesOf = async (poolId: string) =>
-    new Map((await services.apps.list(poolId)).map((a) => [a.id, a.name]));
+  /** The signed-in user, their live sessions and the pool's app names: what /u and its confirmations show. */
+  async function ownSessions(session: Session) {
+    const [user, sessions, apps] = await Promise.all([
+      services.users.get(session.poolId, session.userId),
+      services.sessions.listOfUser(session.poolId, session.userId),
+      services.apps.list(session.poolId),
+    ]);
+    return { user, sessions, appNames: new Map(apps.map((a) => [a.id, a.name])) };
+  }
 
   /** The personal center of a signed-in browser; with the password form's problem after a failed change. */
   async function showCenter(
@@ -65,12 +72,8 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
     session: Session,
     options: { password?: PasswordFormState; status?: number } = {},
   ) {
-    const user = await services.users.get(session.poolId, session.userId);
+    const { user, sessions, appNames } = await ownSessions(session);
     if (!user) return redirectTo(reply, loginUrl('/u'), 302);
-    const [sessions, appNames] = await Promise.all([
-      services.sessions.listOfUser(session.poolId, session.userId),
-      appNamesOf(session.poolId),
-    ]);
     return sendPage(
       reply,
       personalCenterPage({
@@ -181,11 +184,7 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
     const session = await browserSession(services, req, { touch: false });
     if (!session) return toSignIn(reply);
     if (!confirmed(req.body)) {
-      const [user, sessions, appNames] = await Promise.all([
-        services.users.get(session.poolId, session.userId),
-        services.sessions.listOfUser(session.poolId, session.userId),
-        appNamesOf(session.poolId),
-      ]);
+      const { user, sessions, appNames } = await ownSessions(session);
       if (!user) return toSignIn(reply);
       const others = sessions.filter((s) => s.id !== session.id);
       if (others.length === 0) return redirectTo(reply, '/u?notice=others-ended');
@@ -216,11 +215,7 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
       const session = await browserSession(services, req, { touch: false });
       if (!session) return toSignIn(reply);
       if (!confirmed(req.body)) {
-        const [user, sessions, appNames] = await Promise.all([
-          services.users.get(session.poolId, session.userId),
-          services.sessions.listOfUser(session.poolId, session.userId),
-          appNamesOf(session.poolId),
-        ]);
+        const { user, sessions, appNames } = await ownSessions(session);
         if (!user) return toSignIn(reply);
         // Only the user's own live sessions are found here: another user's id reads as ended.
         const target = sessions.find((s) => s.id === req.params.sid);
