@@ -4,16 +4,11 @@
 // when their pool's signing key changes (rotation).
 import type { Session } from '../domain/model.ts';
 import type { Services } from '../domain/services.ts';
-import { buildPoolProvider, type PoolProvider } from './provider.ts';
+import { buildPoolProvider, type PoolProvider, type SilentSignIn } from './provider.ts';
 
 export const OIDC_PREFIX = '/oidc';
 const POOLS_PREFIX = `${OIDC_PREFIX}/pools/`;
 const POOL_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** Whether the browser's Signoff session may sign in to this client without a password. */
-export type SilentSignIn =
-  | { ok: true; session: Session }
-  | { ok: false; reason: 'no_session' | 'other_account' | 'reauthenticate' };
 
 export interface Issuer extends PoolProvider {
   poolId: string;

@@ -6,6 +6,7 @@
 import { createHmac } from 'node:crypto';
 import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { secretMatches } from '../domain/ids.ts';
+import type { Session } from '../domain/model.ts';
 import type { Services } from '../domain/services.ts';
 import { oidcProblemPage } from '../http/pages/end-session-view.ts';
 import { contentSecurityPolicy } from '../http/pages/page-reply.ts';
@@ -13,7 +14,6 @@ import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { createAccessTokenTranslation } from './access-tokens.ts';
 import { createAdapterClass } from './adapter.ts';
 import { clientMetadataOf, MACHINE_SCOPES, USER_SCOPES } from './client-metadata.ts';
-import type { SilentSignIn } from './issuers.ts';
 
 /** What discovery advertises, and all the library accepts: only what an app can use. */
 const RS256_ONLY = ['RS256'];
@@ -28,6 +28,11 @@ export function providerCookieNames(poolId: string, isDefault: boolean) {
     resume: `_interaction_resume${suffix}`,
   };
 }
+
+/** Whether the browser's Signoff session may sign in to this client without a password. */
+export type SilentSignIn =
+  | { ok: true; session: Session }
+  | { ok: false; reason: 'no_session' | 'other_account' | 'reauthenticate' };
 
 export interface PoolProviderInput {
   services: Services;
