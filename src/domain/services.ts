@@ -26,6 +26,7 @@ import { createBackchannelWorker } from './logout/backchannel-worker.ts';
 import { createBulkLogoutService } from './logout/bulk-logout.ts';
 import { createLogoutService } from './logout/logout.ts';
 import { createLogoutDeliveryService } from './logout/logout-deliveries.ts';
+import { createOutageLog, reportingOutages } from './outage-log.ts';
 import { createPoolService } from './pools/pools.ts';
 import { createSessionCore } from './sessions/session-core.ts';
 import { createSessionService } from './sessions/sessions.ts';
@@ -198,6 +199,13 @@ export async function createServices(deps: ServiceDeps) {
     expirySweepMs: 60_000,
     backchannelPollMs: 1000,
   };
+  // Background tasks keep going through a store outage and say so once each (outage-log.ts).
+  const outages = {
+    poll: createOutageLog(log, 'revocation poll'),
+    sweep: createOutageLog(log, 'expiry sweep'),
+    keys: createOutageLog(log, 'reloading signing keys'),
+    purge: createOutageLog(log, 'purges'),
+  };
   const sync = await startRevocationSync({
     store,
     bus,
@@ -205,22 +213,21 @@ export async function createServices(deps: ServiceDeps) {
     clock,
     retentionMs,
     pollMs: background ? background.revocationPollMs : 2 ** 31 - 1,
-    onError: (error) => log.error({ err: error }, 'revocation poll failed'),
+    onError: (error) => outages.poll.failed(error, 'revocation poll failed'),
+    onPolled: () => outages.poll.succeeded(),
     onApplied: (source, lagMs) => metrics.revocationApplied(source, lagMs),
   });
   const sweeper = background
     ? setInterval(() => {
-        sessions
-          .endExpired()
-          .then((n) => n > 0 && log.info({ ended: n }, 'ended expired sessions'))
-          .catch((error: unknown) => log.error({ err: error }, 'expiry sweep failed'));
-        admins
-          .purgeExpiredConsoleSessions()
-          .catch((error: unknown) => log.error({ err: error }, 'console session purge failed'));
-        // Expired OIDC codes, tokens and interactions are refused on read; this reclaims them.
-        store.oidc
-          .purgeExpired(clock.now())
-          .catch((error: unknown) => log.error({ err: error }, 'OIDC purge failed'));
+        reportingOutages(outages.sweep, 'expiry sweep failed', async () => {
+          const n = await sessions.endExpired();
+          if (n > 0) log.info({ ended: n }, 'ended expired sessions');
+        });
+        // Expired console sessions, OIDC codes, tokens and interactions are refused on read;
+        // this reclaims them.
+        reportingOutages(outages.purge, 'purge failed', () =>
+          Promise.all([admins.purgeExpiredConsoleSessions(), store.oidc.purgeExpired(clock.now())]),
+        );
       }, background.expirySweepMs)
     : null;
   sweeper?.unref();
@@ -228,15 +235,13 @@ export async function createServices(deps: ServiceDeps) {
   // missed the message (or a CLI rotation without Redis) and drops keys past their use.
   const keyReloader = background
     ? setInterval(() => {
-        pools
-          .reloadKeys()
-          .catch((error: unknown) => log.error({ err: error }, 'reloading signing keys failed'));
+        reportingOutages(outages.keys, 'reloading signing keys failed', () => pools.reloadKeys());
       }, background.keyReloadMs)
     : null;
   keyReloader?.unref();
   const optimizer = background
     ? setInterval(() => {
-        store.optimize().catch((error: unknown) => log.error({ err: error }, 'store optimize failed'));
+        reportingOutages(outages.purge, 'store optimize failed', () => store.optimize());
       }, 3_600_000)
     : null;
   optimizer?.unref();
@@ -329,9 +334,9 @@ export async function createServices(deps: ServiceDeps) {
   const ssfRetentionMs = (settings.ssfRetention ?? 7 * 86400) * 1000;
   const ssfPurger = background
     ? setInterval(() => {
-        store.ssf
-          .purgeUnpolled(clock.now() - ssfRetentionMs)
-          .catch((error: unknown) => log.error({ err: error }, 'SSF retention purge failed'));
+        reportingOutages(outages.purge, 'SSF retention purge failed', () =>
+          store.ssf.purgeUnpolled(clock.now() - ssfRetentionMs),
+        );
       }, background.expirySweepMs)
     : null;
   ssfPurger?.unref();
