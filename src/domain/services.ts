@@ -23,7 +23,7 @@ import type { Clock } from './clock.ts';
 import { createDashboardService } from './dashboard/dashboard.ts';
 import type { Logger } from './logger.ts';
 import { createBackchannelWorker } from './logout/backchannel-worker.ts';
-import { createBulkLogoutService } from './logout/bulk-logout.ts';
+import { type BulkLogoutDeps, createBulkLogoutService } from './logout/bulk-logout.ts';
 import { createLogoutService } from './logout/logout.ts';
 import { createLogoutDeliveryService } from './logout/logout-deliveries.ts';
 import { createOutageLog, reportingOutages } from './outage-log.ts';
@@ -78,8 +78,17 @@ export interface ServiceDeps {
    * retries); tests turn it off and drive the work themselves (`backchannel.runOnce()`).
    */
   background?:
-    | { revocationPollMs: number; keyReloadMs: number; expirySweepMs: number; backchannelPollMs: number }
+    | {
+        revocationPollMs: number;
+        keyReloadMs: number;
+        expirySweepMs: number;
+        backchannelPollMs: number;
+        /** How often a node looks for bulk logouts whose lease ran out; 10 s by default. */
+        bulkTakeoverMs?: number;
+      }
     | false;
+  /** Bulk logout tuning (tests shorten the lease and the batches); see bulk-logout.ts. */
+  bulk?: Pick<BulkLogoutDeps, 'leaseMs' | 'batchSize' | 'storeRetryMs'>;
 }
 
 export async function createServices(deps: ServiceDeps) {
@@ -266,14 +275,20 @@ export async function createServices(deps: ServiceDeps) {
     store,
     core,
     clock,
-    onError: (error, job) => log.error({ err: error, job: job.id }, 'bulk logout failed'),
+    log,
+    ...deps.bulk,
   });
-  if (background) {
-    bulkLogouts
-      .resume()
-      .then((n) => n > 0 && log.info({ resumed: n }, 'resumed bulk logouts'))
-      .catch((error: unknown) => log.error({ err: error }, 'resuming bulk logouts failed'));
-  }
+  // At start, and then periodically: jobs whose node died (or stopped) are taken over once
+  // their lease has run out, by whichever node looks first.
+  const takeOverOutage = createOutageLog(log, 'bulk logout takeover');
+  const takeOver = () =>
+    reportingOutages(takeOverOutage, 'resuming bulk logouts failed', async () => {
+      const n = await bulkLogouts.resume();
+      if (n > 0) log.info({ resumed: n }, 'resumed bulk logouts');
+    });
+  if (background) takeOver();
+  const bulkTakeover = background ? setInterval(takeOver, background.bulkTakeoverMs ?? 10_000) : null;
+  bulkTakeover?.unref();
 
   const login = createLoginService({
     store,
@@ -380,7 +395,8 @@ export async function createServices(deps: ServiceDeps) {
     defaultPoolId: () => defaultPoolId,
     revocationSync: sync,
     async stop() {
-      await bulkLogouts.settle();
+      if (bulkTakeover) clearInterval(bulkTakeover);
+      await bulkLogouts.stop();
       sync.stop();
       unsubscribeKeys();
       if (sweeper) clearInterval(sweeper);

@@ -122,6 +122,7 @@ export async function startTestServer(
     log?: Logger;
     /** Background timers (revocation poll, workers, bulk resume); off by default: tests drive the work. */
     background?: ServiceDeps['background'];
+    bulk?: ServiceDeps['bulk'];
   } = {},
 ): Promise<TestServer> {
   const { store, location, cleanup } = await openTestStore(options);
@@ -142,6 +143,7 @@ export async function startTestServer(
     log: options.log ?? quietLog,
     settings,
     background: options.background ?? false,
+    ...(options.bulk ? { bulk: options.bulk } : {}),
     ...(options.throttleCounters ? { throttleCounters: options.throttleCounters } : {}),
     ...(options.onThrottleRefused ? { onThrottleRefused: options.onThrottleRefused } : {}),
   });
