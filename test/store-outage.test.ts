@@ -7,6 +7,7 @@
 // answered 200.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/domain/logger.ts';
+import { createPostgresDriver } from '../src/store/postgres/postgres-driver.ts';
 import { StoreUnavailableError } from '../src/store/unavailable.ts';
 import { postgresUrl } from './helpers/environment.ts';
 import { createAppAndUser, login, startTestServer, type TestServer } from './helpers/server.ts';
@@ -164,6 +165,27 @@ describe.skipIf(!pg)('PostgreSQL down, then back (through a TCP proxy)', () => {
       });
     } finally {
       await fresh.close({ keepData: true });
+    }
+  });
+
+  it('a connection lost between two statements of a transaction fails that transaction, not the process', async () => {
+    // The checked-out client has no pool listener: unheard, its 'error' would end the process
+    // (and vitest would report an uncaught exception).
+    const driver = createPostgresDriver(proxy.url(pg!), { max: 2 });
+    try {
+      const failed = driver.transaction(async (q) => {
+        await q('SELECT 1');
+        await proxy.cut();
+        await new Promise((r) => setTimeout(r, 100));
+        await q('SELECT 1');
+      });
+      await expect(failed).rejects.toBeInstanceOf(StoreUnavailableError);
+      await proxy.restore();
+      // The broken client was not handed back: the next transaction gets a working one.
+      expect(await driver.transaction((q) => q('SELECT 2 AS n'))).toEqual([{ n: 2 }]);
+    } finally {
+      await proxy.restore();
+      await driver.close();
     }
   });
 

@@ -121,6 +121,10 @@ export function createPostgresDriver(connectionString: string, options: Postgres
       const client = await pool.connect().catch((error: unknown) => {
         throw asStoreError(error);
       });
+      // As in transaction(): a checked-out client's 'error' must be heard (the failing query
+      // reports it).
+      const onError = () => {};
+      client.on('error', onError);
       try {
         if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
         await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -147,6 +151,7 @@ export function createPostgresDriver(connectionString: string, options: Postgres
         }
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+        client.removeListener('error', onError);
         client.release();
       }
     },
