@@ -37,7 +37,7 @@ describe.skipIf(!pg)('PostgreSQL down, then back (through a TCP proxy)', () => {
   let proxy: TcpProxy;
   let node: TestServer;
   const recorded = recordingLog();
-  let signedIn: { appId: string; account: string; password: string };
+  let signedIn: { appId: string; appSecret: string; account: string; password: string };
 
   beforeAll(async () => {
     const target = new URL(pg!);
@@ -49,7 +49,7 @@ describe.skipIf(!pg)('PostgreSQL down, then back (through a TCP proxy)', () => {
       settings: { loginThrottle: { perAccount: 100, perIp: 100, windowMs: 60_000 } },
     });
     const { app, user } = await createAppAndUser(node);
-    signedIn = { appId: app.id, account: user.username, password: user.password };
+    signedIn = { appId: app.id, appSecret: app.secret, account: user.username, password: user.password };
   });
   afterAll(async () => {
     await proxy.restore();
@@ -98,6 +98,26 @@ describe.skipIf(!pg)('PostgreSQL down, then back (through a TCP proxy)', () => {
       expect(page.headers['retry-after']).toBe('2');
       expect(page.body).toMatch(/temporarily unavailable/i);
       expect(page.body).not.toMatch(/at .*\.ts:\d+/);
+
+      // The OpenID provider's endpoints: 503 too, the token endpoint in OAuth's words.
+      const token = await node.app.inject({
+        method: 'POST',
+        url: '/oidc/token',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${signedIn.appId}:${signedIn.appSecret}`).toString('base64')}`,
+        },
+        payload: 'grant_type=client_credentials',
+      });
+      expect(token.statusCode, token.body).toBe(503);
+      expect(token.json()).toMatchObject({ error: 'temporarily_unavailable' });
+      expect(token.headers['retry-after']).toBe('2');
+      const authorize = await node.app.inject({
+        method: 'GET',
+        url: `/oidc/auth?client_id=${signedIn.appId}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('https://a.example/cb')}`,
+        headers: { accept: 'text/html' },
+      });
+      expect(authorize.statusCode, authorize.body).toBe(503);
 
       expect((await node.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
       const ready = await node.app.inject({ method: 'GET', url: '/ready' });
