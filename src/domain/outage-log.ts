@@ -39,3 +39,10 @@ export function reportingOutages(outage: OutageLog, message: string, work: () =>
     (error: unknown) => outage.failed(error, message),
   );
 }
+
+/** Runs `work` every `ms`, reporting to `outage`; unref'd, so that it never keeps a process alive. */
+export function every(ms: number, outage: OutageLog, message: string, work: () => Promise<unknown>) {
+  const timer = setInterval(() => reportingOutages(outage, message, work), ms);
+  timer.unref();
+  return timer;
+}

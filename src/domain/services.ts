@@ -26,7 +26,7 @@ import { createBackchannelWorker } from './logout/backchannel-worker.ts';
 import { type BulkLogoutDeps, createBulkLogoutService } from './logout/bulk-logout.ts';
 import { createLogoutService } from './logout/logout.ts';
 import { createLogoutDeliveryService } from './logout/logout-deliveries.ts';
-import { createOutageLog, reportingOutages } from './outage-log.ts';
+import { createOutageLog, every, reportingOutages } from './outage-log.ts';
 import { createPoolService } from './pools/pools.ts';
 import { createSessionCore } from './sessions/session-core.ts';
 import { createSessionService } from './sessions/sessions.ts';
@@ -226,34 +226,25 @@ export async function createServices(deps: ServiceDeps) {
     onPolled: () => outages.poll.succeeded(),
     onApplied: (source, lagMs) => metrics.revocationApplied(source, lagMs),
   });
-  const sweeper = background
-    ? setInterval(() => {
-        reportingOutages(outages.sweep, 'expiry sweep failed', async () => {
-          const n = await sessions.endExpired();
-          if (n > 0) log.info({ ended: n }, 'ended expired sessions');
-        });
-        // Expired console sessions, OIDC codes, tokens and interactions are refused on read;
-        // this reclaims them.
-        reportingOutages(outages.purge, 'purge failed', () =>
-          Promise.all([admins.purgeExpiredConsoleSessions(), store.oidc.purgeExpired(clock.now())]),
-        );
-      }, background.expirySweepMs)
-    : null;
-  sweeper?.unref();
-  // Keys change rarely and the bus announces it; re-reading them also covers a node that
-  // missed the message (or a CLI rotation without Redis) and drops keys past their use.
-  const keyReloader = background
-    ? setInterval(() => {
-        reportingOutages(outages.keys, 'reloading signing keys failed', () => pools.reloadKeys());
-      }, background.keyReloadMs)
-    : null;
-  keyReloader?.unref();
-  const optimizer = background
-    ? setInterval(() => {
-        reportingOutages(outages.purge, 'store optimize failed', () => store.optimize());
-      }, 3_600_000)
-    : null;
-  optimizer?.unref();
+  // Periodic work, stopped by stop(). Expired sessions are ended through the session core;
+  // expired console sessions, OIDC codes, tokens and interactions are refused on read, and the
+  // purge reclaims them. Keys change rarely and the bus announces it; re-reading them also
+  // covers a node that missed the message (or a CLI rotation without Redis) and drops keys past
+  // their use.
+  const timers: NodeJS.Timeout[] = [];
+  if (background) {
+    timers.push(
+      every(background.expirySweepMs, outages.sweep, 'expiry sweep failed', async () => {
+        const n = await sessions.endExpired();
+        if (n > 0) log.info({ ended: n }, 'ended expired sessions');
+      }),
+      every(background.expirySweepMs, outages.purge, 'purge failed', () =>
+        Promise.all([admins.purgeExpiredConsoleSessions(), store.oidc.purgeExpired(clock.now())]),
+      ),
+      every(background.keyReloadMs, outages.keys, 'reloading signing keys failed', () => pools.reloadKeys()),
+      every(3_600_000, outages.purge, 'store optimize failed', () => store.optimize()),
+    );
+  }
 
   const backchannel = createBackchannelWorker({
     store,
@@ -280,15 +271,15 @@ export async function createServices(deps: ServiceDeps) {
   });
   // At start, and then periodically: jobs whose node died (or stopped) are taken over once
   // their lease has run out, by whichever node looks first.
-  const takeOverOutage = createOutageLog(log, 'bulk logout takeover');
-  const takeOver = () =>
-    reportingOutages(takeOverOutage, 'resuming bulk logouts failed', async () => {
+  if (background) {
+    const takeOver = async () => {
       const n = await bulkLogouts.resume();
       if (n > 0) log.info({ resumed: n }, 'resumed bulk logouts');
-    });
-  if (background) takeOver();
-  const bulkTakeover = background ? setInterval(takeOver, background.bulkTakeoverMs ?? 10_000) : null;
-  bulkTakeover?.unref();
+    };
+    const outage = createOutageLog(log, 'bulk logout takeover');
+    reportingOutages(outage, 'resuming bulk logouts failed', takeOver);
+    timers.push(every(background.bulkTakeoverMs ?? 10_000, outage, 'resuming bulk logouts failed', takeOver));
+  }
 
   const login = createLoginService({
     store,
@@ -347,14 +338,13 @@ export async function createServices(deps: ServiceDeps) {
   });
   if (background) setPush.start(background.backchannelPollMs);
   const ssfRetentionMs = (settings.ssfRetention ?? 7 * 86400) * 1000;
-  const ssfPurger = background
-    ? setInterval(() => {
-        reportingOutages(outages.purge, 'SSF retention purge failed', () =>
-          store.ssf.purgeUnpolled(clock.now() - ssfRetentionMs),
-        );
-      }, background.expirySweepMs)
-    : null;
-  ssfPurger?.unref();
+  if (background) {
+    timers.push(
+      every(background.expirySweepMs, outages.purge, 'SSF retention purge failed', () =>
+        store.ssf.purgeUnpolled(clock.now() - ssfRetentionMs),
+      ),
+    );
+  }
 
   return {
     store,
@@ -395,14 +385,10 @@ export async function createServices(deps: ServiceDeps) {
     defaultPoolId: () => defaultPoolId,
     revocationSync: sync,
     async stop() {
-      if (bulkTakeover) clearInterval(bulkTakeover);
+      for (const timer of timers) clearInterval(timer);
       await bulkLogouts.stop();
       sync.stop();
       unsubscribeKeys();
-      if (sweeper) clearInterval(sweeper);
-      if (keyReloader) clearInterval(keyReloader);
-      if (optimizer) clearInterval(optimizer);
-      if (ssfPurger) clearInterval(ssfPurger);
       setPoller.stop();
       await Promise.all([backchannel.stop(), setPush.stop()]);
     },
