@@ -53,7 +53,7 @@ export function createMetrics(sources: MetricsSources) {
   });
   const revocationPropagation = new Histogram({
     name: 'signoff_revocation_propagation_seconds',
-    help: "Time from an end on another node (its `at`) to this node's revocation index holding it, by source (bus or poll)",
+    help: "Time from an end's commit on another node (bus) or its time stamp (poll) to this node's revocation index holding it, by source",
     labelNames: ['source'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,

@@ -206,6 +206,28 @@ describe('revocation propagation lag', () => {
       expect(sample(await scrape(b), 'signoff_revocation_propagation_seconds_count', { source: 'bus' })).toBe(
         2,
       );
+      // An end that waited 2 s for its commit (a connection, a lock) is measured from the commit:
+      // the wait is the logout's own time, not propagation (harness finding 6).
+      await shared.publish({
+        type: 'session.ended',
+        poolId: a.pool.id,
+        recordId: 'slow-commit',
+        at: clock.now() - 2000,
+        committedAt: clock.now(),
+        reason: 'admin_logout',
+        actor: { type: 'admin', id: null },
+        revoked: ['slow-commit-session'],
+        sessions: 1,
+        appSessions: 0,
+        apps: [],
+        deliveries: 0,
+        events: 0,
+      });
+      const afterSlow = await scrape(b);
+      expect(sample(afterSlow, 'signoff_revocation_propagation_seconds_count', { source: 'bus' })).toBe(3);
+      expect(
+        sample(afterSlow, 'signoff_revocation_propagation_seconds_bucket', { source: 'bus', le: '0.001' }),
+      ).toBe(3);
     } finally {
       await c.close({ keepData: true });
       await b.close({ keepData: true });

@@ -9,7 +9,13 @@ export interface SessionEndedEvent {
   type: 'session.ended';
   poolId: string;
   recordId: string;
+  /** The end's time stamp, taken before its transaction (what the store records as ended_at). */
   at: number;
+  /**
+   * When its transaction committed on the node that made it: what propagation is measured
+   * from (under load the wait for a connection comes before it). Absent from older nodes.
+   */
+  committedAt?: number;
   reason: EndReason;
   actor: Actor;
   /** Ids to add to the revocation index: session ids, or app-session ids for app-scoped ends. */

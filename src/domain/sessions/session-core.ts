@@ -91,6 +91,7 @@ export function createSessionCore(deps: SessionCoreDeps): SessionCore {
       poolId: selector.poolId,
       recordId: record.id,
       at,
+      committedAt: clock.now(),
       reason,
       actor,
       revoked,

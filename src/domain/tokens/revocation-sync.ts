@@ -61,7 +61,7 @@ export async function startRevocationSync(deps: RevocationSyncDeps) {
     const first = event.revoked[0];
     if (first !== undefined && !index.has(first) && event.recordId !== lastTold) {
       lastTold = event.recordId;
-      deps.onApplied?.('bus', clock.now() - event.at);
+      deps.onApplied?.('bus', clock.now() - (event.committedAt ?? event.at));
     }
     index.add(event.revoked, event.holdsUntil ?? event.at + deps.retentionMs);
   });
