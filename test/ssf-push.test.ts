@@ -256,6 +256,69 @@ describe('Shared Signals push delivery (RFC 8935)', () => {
     expect((await worker().runOnce()).claimed).toBe(0);
   });
 
+  it('a SET given up on is queued again by the replay route and pushed with its own jti', async () => {
+    const admin = async () => {
+      const issued = await server.services.pools.issueAdminToken(server.pool.id, server.pool.secret);
+      if (!issued.ok) throw new Error(issued.reason);
+      return { authorization: `Bearer ${issued.accessToken}`, 'x-authing-userpool-id': server.pool.id };
+    };
+    const before = await ledger();
+    receiver.answerWith((res) =>
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ err: 'invalid_audience' })),
+    );
+    const sid = await logoutOnce();
+    expect(await worker().runOnce()).toMatchObject({ claimed: 1, failed: 1 });
+    const refused = receiver.received.at(-1)!;
+    expect(await ledger()).toMatchObject({ failed: before.failed + 1, pending: 0 });
+
+    // The receiver is fixed; a stream the app does not have is a 404 that queues nothing.
+    receiver.answerWith((res) => res.writeHead(202).end());
+    const unknown = await server.app.inject({
+      method: 'POST',
+      url: `/api/v2/applications/${app.id}/event-streams/no-such-stream/replay`,
+      headers: await admin(),
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().code).toBe(4042);
+    const unknownField = await server.app.inject({
+      method: 'POST',
+      url: `/api/v2/applications/${app.id}/event-streams/${streamId}/replay`,
+      headers: await admin(),
+      payload: { jtis: ['x'] },
+    });
+    expect(unknownField.statusCode).toBe(400);
+    expect(await ledger()).toMatchObject({ pending: 0 });
+
+    const replayed = await server.app.inject({
+      method: 'POST',
+      url: `/api/v2/applications/${app.id}/event-streams/${streamId}/replay`,
+      headers: await admin(),
+    });
+    expect(replayed.statusCode).toBe(200);
+    expect(replayed.json().data).toEqual({ queued: before.failed + 1 });
+    expect(await ledger()).toMatchObject({ failed: 0, pending: before.failed + 1 });
+    const seen = receiver.received.length;
+    await runUntilIdle();
+    const first = await verifySet(refused.set);
+    const pushed = await Promise.all(receiver.received.slice(seen).map((r) => verifySet(r.set)));
+    expect(pushed).toHaveLength(before.failed + 1);
+    const second = pushed.find((p) => p.jti === first.jti)!;
+    // The same event (RFC 8417 §2.2: a receiver can tell it had it by its jti), signed afresh.
+    expect(second).toBeDefined();
+    expect(second.sub_id.session!.id).toBe(sid);
+    expect(await ledger()).toMatchObject({ failed: 0, pending: 0 });
+    // Nothing failed is left: a second replay queues nothing.
+    const none = await server.app.inject({
+      method: 'POST',
+      url: `/api/v2/applications/${app.id}/event-streams/${streamId}/replay`,
+      headers: await admin(),
+      payload: {},
+    });
+    expect(none.json().data).toEqual({ queued: 0 });
+  });
+
   it('in the background, a logout reaches the receiver without waiting for the timer', async () => {
     worker().start(3_600_000); // a timer that never fires during the test: only the bus wakes it
     try {

@@ -33,6 +33,7 @@ import { createSessionService } from './sessions/sessions.ts';
 import { createSetPoller } from './ssf/poll.ts';
 import { createSetSigner } from './ssf/security-events.ts';
 import { createSetPushWorker } from './ssf/set-push-worker.ts';
+import { createStreamLedger } from './ssf/stream-ledger.ts';
 import { createStreamService } from './ssf/streams.ts';
 import { createKeyRing } from './tokens/key-ring.ts';
 import { createRevocationIndex } from './tokens/revocation-index.ts';
@@ -309,6 +310,7 @@ export async function createServices(deps: ServiceDeps) {
     queued: setsQueued,
     tokenLifetimeMs: retentionMs,
   });
+  const streamLedger = createStreamLedger({ store, clock, queued: setsQueued });
   const users = createUserService({
     store,
     core,
@@ -352,6 +354,7 @@ export async function createServices(deps: ServiceDeps) {
     clock,
     bulkLogouts,
     streams,
+    streamLedger,
     setPoller,
     setPush,
     signSet,

@@ -2,7 +2,6 @@
 // every other pool at $SIGNOFF_PUBLIC_URL/oidc/pools/{poolId}, each with its own provider,
 // keys, clients, cookies and stored artifacts. Providers are built on first use and rebuilt
 // when their pool's signing key changes (rotation).
-import type { Session } from '../domain/model.ts';
 import type { Services } from '../domain/services.ts';
 import { buildPoolProvider, type PoolProvider, type SilentSignIn } from './provider.ts';
 

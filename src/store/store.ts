@@ -367,6 +367,16 @@ export interface Store {
     /** RFC 8936 §2.4: acknowledged SETs are delivered; SETs with errors are failed. Returns how many changed. */
     acknowledge(poolId: string, streamId: string, jtis: string[], at: number): Promise<number>;
     reject(poolId: string, streamId: string, errors: { jti: string; error: string }[]): Promise<number>;
+    /**
+     * Queues a stream's SETs again: every failed one, or the listed jtis among its failed and
+     * delivered ones (pending, attempts from zero, the horizon from `now`); returns how many.
+     */
+    replay(
+      poolId: string,
+      streamId: string,
+      which: readonly string[] | 'failed',
+      now: number,
+    ): Promise<number>;
     markPolled(poolId: string, streamId: string, at: number): Promise<void>;
     markVerificationRequested(poolId: string, streamId: string, at: number): Promise<void>;
     /** The ledger of each stream of an app. */

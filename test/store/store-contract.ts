@@ -2,7 +2,7 @@
 // SIGNOFF_TEST_DATABASE_URL is set, always in CI).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret, newId } from '../../src/domain/ids.ts';
-import type { App, AppSession, BulkLogout, Session, User } from '../../src/domain/model.ts';
+import type { App, AppSession, BulkLogout, EventStream, Session, User } from '../../src/domain/model.ts';
 import { generateSigningKey } from '../../src/domain/tokens/key-ring.ts';
 import type { NoticeCounts, Store } from '../../src/store/store.ts';
 import { defineConsoleStoreCases } from './store-contract-console.ts';
@@ -734,6 +734,68 @@ export function defineStoreContract(
       const later = byKind(await store.notices.counts(at + 2));
       expect(later.backchannel.delivered).toBe(beforeLater.backchannel.delivered);
       expect(later.set.delivered).toBe(beforeLater.set.delivered + 1);
+    });
+
+    it("ssf.replay: a stream's failed SETs pending again, or the listed ones; scoped by pool and stream", async () => {
+      const at = T0 + 50_000;
+      const receiver = app(P);
+      await store.apps.create(receiver);
+      const stream = (id: string): EventStream => ({
+        id,
+        poolId: P,
+        appId: receiver.id,
+        delivery: 'poll',
+        endpointUrl: null,
+        authorizationHeader: null,
+        eventsRequested: null,
+        eventsDelivered: [],
+        description: null,
+        status: 'enabled',
+        statusReason: null,
+        createdAt: at,
+        updatedAt: at,
+        lastPolledAt: null,
+        lastVerificationAt: null,
+      });
+      const [mine, other] = [newId(), newId()];
+      for (const id of [mine, other]) await store.ssf.createStream(stream(id));
+      const verification = (streamId: string, state: string) =>
+        store.ssf.queue({
+          poolId: P,
+          appIds: [],
+          streamId,
+          eventType: 'verification',
+          sessionId: null,
+          userId: null,
+          endId: null,
+          reason: null,
+          detail: { state },
+          at,
+        });
+      for (const state of ['refused', 'acknowledged']) await verification(mine, state);
+      await verification(other, 'refused elsewhere');
+      const sets = await store.ssf.pollable(P, mine, 10);
+      const refused = sets.find((x) => x.detail?.state === 'refused')!;
+      const acked = sets.find((x) => x.detail?.state === 'acknowledged')!;
+      const [elsewhere] = await store.ssf.pollable(P, other, 10);
+      expect(await store.ssf.reject(P, mine, [{ jti: refused.id, error: 'invalid_key' }])).toBe(1);
+      expect(await store.ssf.reject(P, other, [{ jti: elsewhere!.id, error: 'invalid_key' }])).toBe(1);
+      expect(await store.ssf.acknowledge(P, mine, [acked.id], at + 1)).toBe(1);
+      expect(await store.ssf.pollable(P, mine, 10)).toEqual([]);
+
+      // Another pool, or another stream's jti, reaches nothing.
+      expect(await store.ssf.replay(Q, mine, 'failed', at + 2)).toBe(0);
+      expect(await store.ssf.replay(P, mine, [elsewhere!.id], at + 2)).toBe(0);
+      expect(await store.ssf.replay(P, mine, [], at + 2)).toBe(0);
+      expect(await store.ssf.replay(P, mine, 'failed', at + 2)).toBe(1);
+      expect((await store.ssf.pollable(P, mine, 10)).map((x) => x.id)).toEqual([refused.id]);
+      // A delivered one comes back when named; one already pending is left as it is.
+      expect(await store.ssf.replay(P, mine, [acked.id, refused.id], at + 3)).toBe(1);
+      expect(new Set((await store.ssf.pollable(P, mine, 10)).map((x) => x.id))).toEqual(
+        new Set([refused.id, acked.id]),
+      );
+      // The other stream's failed SET is still failed.
+      expect(await store.ssf.pollable(P, other, 10)).toEqual([]);
     });
 
     it('bulk logouts: jobs of every pool counted by status', async () => {

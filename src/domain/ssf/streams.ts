@@ -274,27 +274,6 @@ export function createStreamService(deps: StreamServiceDeps) {
       return { ok: true, value: null };
     },
 
-    /** An app's streams, each with its ledger: what an administrator sees (API and console). */
-    async ledger(poolId: string, appId: string) {
-      const [streams, stats] = await Promise.all([
-        store.ssf.listStreams(poolId, appId),
-        store.ssf.stats(poolId, appId),
-      ]);
-      const byStream = new Map(stats.map((s) => [s.streamId, s]));
-      return streams.map((stream) => ({
-        stream,
-        stats: byStream.get(stream.id) ?? {
-          streamId: stream.id,
-          pending: 0,
-          held: 0,
-          delivered: 0,
-          failed: 0,
-          lastError: null,
-          oldestPendingAt: null,
-        },
-      }));
-    },
-
     /**
      * The app's sessions that ended while an access token issued on them is still valid, with
      * when, in seconds: what a verifier starting up must refuse. Looked for among the ends of

@@ -1,5 +1,6 @@
 // An app's Shared Signals streams as its administrator sees them (issue 9): each stream's
-// delivery, status and ledger — pending, held, delivered, failed, the last error, the lag.
+// delivery, status and ledger — pending, held, delivered, failed, the last error, the lag —
+// and the replay of the SETs it gave up on.
 import { Type } from 'typebox';
 import { requireAdmin } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
@@ -46,27 +47,72 @@ export const eventStreamRoutes: RouteModule = (app, { services }) => {
       const { poolId } = requireAdmin(services, req);
       if (!(await services.apps.get(poolId, req.params.appId))) throw errors.appNotFound();
       const now = services.clock.now();
-      const list = (await services.streams.ledger(poolId, req.params.appId)).map(({ stream, stats }) => ({
-        id: stream.id,
-        delivery: stream.delivery,
-        endpointUrl: stream.endpointUrl,
-        status: stream.status,
-        statusReason: stream.statusReason,
-        description: stream.description,
-        eventsDelivered: stream.eventsDelivered,
-        pending: stats.pending,
-        held: stats.held,
-        delivered: stats.delivered,
-        failed: stats.failed,
-        lastError: stats.lastError,
-        lagSeconds:
-          stats.oldestPendingAt === null
-            ? null
-            : Math.max(0, Math.round((now - stats.oldestPendingAt) / 1000)),
-        lastPolledAt: iso(stream.lastPolledAt),
-        createdAt: iso(stream.createdAt)!,
-      }));
+      const list = (await services.streamLedger.ledger(poolId, req.params.appId)).map(
+        ({ stream, stats }) => ({
+          id: stream.id,
+          delivery: stream.delivery,
+          endpointUrl: stream.endpointUrl,
+          status: stream.status,
+          statusReason: stream.statusReason,
+          description: stream.description,
+          eventsDelivered: stream.eventsDelivered,
+          pending: stats.pending,
+          held: stats.held,
+          delivered: stats.delivered,
+          failed: stats.failed,
+          lastError: stats.lastError,
+          lagSeconds:
+            stats.oldestPendingAt === null
+              ? null
+              : Math.max(0, Math.round((now - stats.oldestPendingAt) / 1000)),
+          lastPolledAt: iso(stream.lastPolledAt),
+          createdAt: iso(stream.createdAt)!,
+        }),
+      );
       return ok({ totalCount: list.length, list });
+    },
+  );
+
+  app.post(
+    '/api/v2/applications/:appId/event-streams/:streamId/replay',
+    {
+      schema: {
+        tags: ['management'],
+        summary: "Queue a stream's SETs again: every failed one, or the listed jtis",
+        params: Type.Object({
+          appId: Type.String({ minLength: 1, maxLength: 64 }),
+          streamId: Type.String({ minLength: 1, maxLength: 64 }),
+        }),
+        body: Type.Object(
+          {
+            ids: Type.Optional(
+              Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+                maxItems: 1000,
+                description:
+                  'jtis of SETs to queue again (failed or delivered ones); omitted: every failed one',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Envelope(Type.Object({ queued: Type.Integer() })) },
+      },
+      // No body at all means no ids, as `{}` does: replay every failed SET.
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
+    },
+    async (req) => {
+      const { poolId } = requireAdmin(services, req);
+      if (!(await services.apps.get(poolId, req.params.appId))) throw errors.appNotFound();
+      const queued = await services.streamLedger.replay(
+        poolId,
+        req.params.appId,
+        req.params.streamId,
+        req.body.ids ?? 'failed',
+      );
+      if (queued === null) throw errors.notFound('This app has no event stream with this id');
+      return ok({ queued }, `${queued} queued again`);
     },
   );
 };

@@ -4,7 +4,7 @@
 import type { DeliveryStatus, LogoutDelivery } from '../../domain/model.ts';
 import type { SqlDriver } from '../sql-driver.ts';
 import type { DeliveryMark, DueDelivery, Store } from '../store.ts';
-import { claimNotices, markNotices } from './notices.ts';
+import { claimNotices, markNotices, replayNotices } from './notices.ts';
 import { countOf, first, nnum, nstr, num, type Row, str } from './sql-helpers.ts';
 
 const DELIVERY_COLUMNS =
@@ -76,22 +76,7 @@ export function createDeliveryStore(db: SqlDriver): Store['deliveries'] {
       );
       return { totalCount: countOf(total), list: rows.map(toDelivery) };
     },
-    replay: async (poolId, appId, which, now) => {
-      const set = `UPDATE notices
-         SET status = 'pending', attempts = 0, next_attempt_at = $3, replayed_at = $3, delivered_at = NULL
-         WHERE pool_id = $1 AND app_id = $2 AND kind = 'backchannel'`;
-      if (which === 'failed') {
-        return (await db.query(`${set} AND status = 'failed' RETURNING id`, [poolId, appId, now])).length;
-      }
-      if (which.length === 0) return 0;
-      return (
-        await db.query(`${set} AND status <> 'pending' AND ${db.inList('id', '$4')} RETURNING id`, [
-          poolId,
-          appId,
-          now,
-          db.listParam(which),
-        ])
-      ).length;
-    },
+    replay: (poolId, appId, which, now) =>
+      replayNotices(db, { kind: 'backchannel', poolId, appId }, which, now),
   };
 }

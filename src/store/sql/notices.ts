@@ -113,6 +113,38 @@ export async function markNotices(
   return marks.map((mark) => changed.has(`${mark.poolId}/${mark.id}`));
 }
 
+/**
+ * Queues notices of one kind again — every failed one of `scope`, or the listed ids among its
+ * failed and delivered ones — as if just queued: pending, attempts from zero, due now, the
+ * give-up horizon counted from `now` (replayed_at). Returns how many.
+ */
+export async function replayNotices(
+  db: SqlDriver,
+  scope:
+    | { kind: 'backchannel'; poolId: string; appId: string }
+    | { kind: 'set'; poolId: string; streamId: string },
+  which: readonly string[] | 'failed',
+  now: number,
+): Promise<number> {
+  const [column, owner] =
+    scope.kind === 'backchannel' ? ['app_id', scope.appId] : ['stream_id', scope.streamId];
+  const set = `UPDATE notices
+     SET status = 'pending', attempts = 0, next_attempt_at = $3, replayed_at = $3, delivered_at = NULL
+     WHERE pool_id = $1 AND ${column} = $2 AND kind = '${scope.kind}'`;
+  if (which === 'failed') {
+    return (await db.query(`${set} AND status = 'failed' RETURNING id`, [scope.poolId, owner, now])).length;
+  }
+  if (which.length === 0) return 0;
+  return (
+    await db.query(`${set} AND status <> 'pending' AND ${db.inList('id', '$4')} RETURNING id`, [
+      scope.poolId,
+      owner,
+      now,
+      db.listParam([...which]),
+    ])
+  ).length;
+}
+
 const KINDS = ['backchannel', 'set'] as const;
 
 /** Counts per kind, zeros included, from rows of (kind, status, n). */

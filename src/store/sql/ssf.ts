@@ -11,6 +11,7 @@ import {
 } from '../../domain/model.ts';
 import type { SqlDriver } from '../sql-driver.ts';
 import type { Store } from '../store.ts';
+import { replayNotices } from './notices.ts';
 import { insertSets, liveStreamsOf, notExcluded, ROUTE_OF_STREAM, routeFor, wants } from './set-queue.ts';
 import { first, json, nnum, nstr, num, placeholders, type Row, str } from './sql-helpers.ts';
 
@@ -220,6 +221,9 @@ export function createSSFStore(db: SqlDriver): Store['ssf'] {
               [streamId, poolId, at, db.listParam(jtis)],
             )
           ).length,
+
+    replay: (poolId, streamId, which, now) =>
+      replayNotices(db, { kind: 'set', poolId, streamId }, which, now),
 
     reject: (poolId, streamId, errors) =>
       db.transaction(async (q) => {

@@ -1,5 +1,6 @@
 // What an administrator ends from an application's page: Force logout (one user or a checked
-// set), log out everyone (a job with a page of its own), and deleting the app. Each first post
+// set), log out everyone (a job with a page of its own), and deleting the app; and Retry failed
+// on one of its event streams (not destructive: it queues given-up SETs again, no confirmation). Each first post
 // answers a confirmation that says who and how many sessions, and ends nothing; only the
 // confirmed post acts, through the logout service (the session core) with the administrator as
 // the actor.
@@ -18,6 +19,20 @@ const NAMED = 20;
 
 export function appActionsRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) {
   const { services } = ctx;
+
+  app.post<{ Params: { poolId: string; appId: string; streamId: string } }>(
+    '/console/pools/:poolId/apps/:appId/event-streams/:streamId/replay',
+    { schema: { hide: true } },
+    async (req, reply) => {
+      const target = await guard.signedInToApp(req, reply, { form: true });
+      if (!target) return reply;
+      const { s, app: found } = target;
+      const queued = await services.streamLedger.replay(s.pool.id, found.id, req.params.streamId, 'failed');
+      const back = appPath(s.pool.id, found.id);
+      if (queued === null) return guard.notFound(reply, 'This app has no event stream with this id.', back);
+      return redirectTo(reply, `${back}?notice=sets-replayed&n=${queued}#event-streams`);
+    },
+  );
 
   // Force logout: a row's button names its user (`userId`); Force logout selected sends the
   // checked boxes (`userIds`). Both are Authing's kick: the users' sessions in this app end.

@@ -36,7 +36,7 @@ export function appDetailRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGu
     const page = positive(single(req.query, 'page'));
     const view: AppPageView = {
       app: found,
-      streams: await services.streams.ledger(s.pool.id, found.id),
+      streams: await services.streamLedger.ledger(s.pool.id, found.id),
       now: services.clock.now(),
       form: extra.form ?? settingsFormOf(found),
       errors: extra.errors ?? {},

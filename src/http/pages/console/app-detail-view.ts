@@ -110,7 +110,7 @@ export function appPage(frame: ConsoleFrame, view: AppPageView) {
 </div>
 ${view.rotated ? secretCard(view.app, view.rotated, 'rotated') : null}
 ${loginStatus(frame, view)}
-${eventStreamsSection(view.app, view.streams, { now: view.now, timeZone: frame.timeZone })}
+${eventStreamsSection(view.app, view.streams, { now: view.now, timeZone: frame.timeZone, csrf: frame.csrf, path: appPath(frame.pool.id, view.app.id) })}
 ${settingsSection({ csrf: frame.csrf, path, form: view.form, errors: view.errors })}
 <section class="card" aria-labelledby="secret-rotate-title">
   <h2 id="secret-rotate-title">Secret</h2>

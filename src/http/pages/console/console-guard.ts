@@ -31,6 +31,10 @@ const NOTICES: Record<string, (n: number) => string> = {
   'already-ended': () => 'That session had already ended.',
   'all-ended': (n) => (n === 1 ? '1 session ended.' : `${n} sessions ended.`),
   replayed: (n) => (n === 1 ? '1 delivery queued again.' : `${n} deliveries queued again.`),
+  'sets-replayed': (n) =>
+    n === 1
+      ? '1 security event queued again on its stream.'
+      : `${n} security events queued again on their stream.`,
   'user-created': () => 'User created. They can sign in with the password you gave them.',
   'profile-saved': () => 'Profile saved.',
   'sign-up-on': () => 'Self sign-up is on: anyone can create an account at /signup.',
