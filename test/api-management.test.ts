@@ -116,6 +116,33 @@ describe('management API', () => {
       expect([gone.statusCode, gone.json().code]).toEqual([404, 2011]);
     });
 
+    it('rotating the secret: the new one is shown once and signs in at the token endpoint, the old one no longer', async () => {
+      const created = (await inject('POST', '/api/v2/applications', { name: 'Rotated' })).json().data;
+      const grant = (secret: string) =>
+        server.app.inject({
+          method: 'POST',
+          url: '/oidc/token',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${created.id}:${secret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          payload: 'grant_type=client_credentials&scope=ssf',
+        });
+      expect((await grant(created.secret)).statusCode).toBe(200);
+
+      const rotated = await inject('POST', `/api/v2/applications/${created.id}/secret`);
+      expect(rotated.statusCode).toBe(200);
+      const { secret } = rotated.json().data;
+      expect(rotated.json().data).toMatchObject({ id: created.id, name: 'Rotated' });
+      expect(secret).toEqual(expect.any(String));
+      expect(secret).not.toBe(created.secret);
+      expect((await grant(created.secret)).statusCode).toBe(401);
+      expect((await grant(secret)).statusCode).toBe(200);
+      expect((await inject('GET', `/api/v2/applications/${created.id}`)).json().data.secret).toBeUndefined();
+      const unknown = await inject('POST', '/api/v2/applications/no-such-app/secret');
+      expect([unknown.statusCode, unknown.json().code]).toEqual([404, 2011]);
+    });
+
     it('an app is a confidential OIDC client by default; tokenEndpointAuthMethod makes it public or back', async () => {
       const created = await inject('POST', '/api/v2/applications', { name: 'Web' });
       expect(created.json().data.tokenEndpointAuthMethod).toBe('client_secret_basic');

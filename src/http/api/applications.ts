@@ -126,6 +126,26 @@ export const applicationRoutes: RouteModule = (app, { services }) => {
     },
   );
 
+  // A lost or leaked secret is replaced, not shown again: the old one stops working at once
+  // (token endpoint, SSF client credentials), the new one is in this answer only.
+  app.post(
+    '/api/v2/applications/:appId/secret',
+    {
+      schema: {
+        tags,
+        summary: "Rotate an application's secret: the old one stops working, the new one is shown once",
+        params: AppParams,
+        response: { 200: Envelope(AppWithSecretSchema) },
+      },
+    },
+    async (req) => {
+      const { poolId } = requireAdmin(services, req);
+      const rotated = await services.apps.rotateSecret(poolId, req.params.appId);
+      if (!rotated) throw errors.appNotFound();
+      return ok({ ...presentApp(rotated.app), secret: rotated.secret }, 'secret rotated');
+    },
+  );
+
   app.delete(
     '/api/v2/applications/:appId',
     {
