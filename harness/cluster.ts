@@ -33,7 +33,14 @@ export function sparePort(): Promise<number> {
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, stepMs = 50) {
   const start = performance.now();
   for (;;) {
-    if (await check().catch(() => false)) return performance.now() - start;
+    let done = false;
+    try {
+      done = await check();
+    } catch (error) {
+      // A check that knows it cannot succeed any more says so by a message starting "node".
+      if ((error as Error).message.startsWith('node ')) throw error;
+    }
+    if (done) return performance.now() - start;
     if (performance.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
     await sleep(stepMs);
   }
@@ -134,6 +141,8 @@ export interface NodeProcess {
   port: number;
   url: string;
   readonly alive: boolean;
+  /** Dead without the harness killing it: how it ended ("exit 1", "SIGSEGV"), else null. */
+  crashed(): string | null;
   start(): Promise<void>;
   /** kill -9: no graceful close, whatever it was doing is cut off. */
   kill9(): Promise<void>;
@@ -152,6 +161,7 @@ export interface NodeSettings {
 export function createNode(index: number, port: number, settings: NodeSettings, label = `node-${index}`): NodeProcess {
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
+  let killed = false;
   const log = createWriteStream(path.join(settings.logDir, `${label}.log`), { flags: 'a' });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -178,7 +188,12 @@ export function createNode(index: number, port: number, settings: NodeSettings, 
     get alive() {
       return child !== null && child.exitCode === null && child.signalCode === null;
     },
+    crashed() {
+      if (!child || killed || node.alive) return null;
+      return child.signalCode ?? `exit ${child.exitCode}`;
+    },
     async start() {
+      killed = false;
       log.write(`\n--- start ${new Date().toISOString()}\n`);
       const c = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
@@ -202,6 +217,7 @@ export function createNode(index: number, port: number, settings: NodeSettings, 
     async kill9() {
       const c = child;
       if (!c || !node.alive) return;
+      killed = true;
       c.kill('SIGKILL');
       await once(c, 'exit');
       log.write(`\n--- kill -9 ${new Date().toISOString()}\n`);
@@ -209,6 +225,7 @@ export function createNode(index: number, port: number, settings: NodeSettings, 
     async stop() {
       const c = child;
       if (!c || !node.alive) return;
+      killed = true;
       c.kill('SIGTERM');
       const timer = setTimeout(() => c.kill('SIGKILL'), 15_000);
       await once(c, 'exit');

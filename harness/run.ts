@@ -90,6 +90,14 @@ try {
         failures: [`the scenario could not finish: ${(error as Error).message}`],
       };
     }
+    // A node that died by itself is a failure whatever the scenario measured.
+    for (const n of harness.nodes) {
+      const how = n.crashed();
+      if (how) {
+        r.ok = false;
+        r.failures.push(`node ${n.index} (${n.url}) died by itself (${how}; see its log in ${harness.logDir})`);
+      }
+    }
     results.push(r);
     log(
       `${name}: ${r.ok ? 'pass' : `FAIL (${r.failures.join('; ')})`} — ${r.count} in ${((performance.now() - t) / 1000).toFixed(1)} s`,
