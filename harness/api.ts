@@ -87,7 +87,8 @@ export async function call<T = Record<string, unknown>>(
   } catch (error) {
     const e = error as Error & { cause?: { code?: string } };
     answer.hung = e.name === 'TimeoutError';
-    answer.error = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message);
+    answer.error =
+      e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message);
   }
   answer.ms = performance.now() - t0;
   recorder.record(answer);
@@ -154,7 +155,13 @@ export function createAdmin(recorder: Recorder, nodeUrl: () => string) {
 
 export type Admin = ReturnType<typeof createAdmin>;
 
-export function signIn(recorder: Recorder, base: string, appId: string, account: string, password = PASSWORD) {
+export function signIn(
+  recorder: Recorder,
+  base: string,
+  appId: string,
+  account: string,
+  password = PASSWORD,
+) {
   return call<{ token: string }>(recorder, base, '/api/v2/login/account', {
     headers: { 'x-authing-app-id': appId },
     body: { account, password },
@@ -169,7 +176,10 @@ export function me(recorder: Recorder, base: string, token: string, timeoutMs?: 
 }
 
 export function logout(recorder: Recorder, base: string, token: string) {
-  return call(recorder, base, '/api/v2/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  return call(recorder, base, '/api/v2/logout', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */

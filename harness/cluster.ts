@@ -76,9 +76,13 @@ export async function startRedis(port: number, logDir: string): Promise<RedisSer
   const log = createWriteStream(path.join(logDir, 'redis.log'), { flags: 'a' });
   const start = async () => {
     if (child && child.exitCode === null && child.signalCode === null) return;
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
     await waitFor('redis-server', () => redisPing(port), 10_000);
@@ -158,7 +162,12 @@ export interface NodeSettings {
   logDir: string;
 }
 
-export function createNode(index: number, port: number, settings: NodeSettings, label = `node-${index}`): NodeProcess {
+export function createNode(
+  index: number,
+  port: number,
+  settings: NodeSettings,
+  label = `node-${index}`,
+): NodeProcess {
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
   let killed = false;
@@ -195,14 +204,19 @@ export function createNode(index: number, port: number, settings: NodeSettings, 
     async start() {
       killed = false;
       log.write(`\n--- start ${new Date().toISOString()}\n`);
-      const c = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(process.execPath, ['src/main.ts'], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child = c;
       c.stdout!.pipe(log, { end: false });
       c.stderr!.pipe(log, { end: false });
       await waitFor(
         `${label} ready`,
         async () => {
-          if (c.exitCode !== null) throw new Error(`${label} exited with ${c.exitCode} (see ${settings.logDir})`);
+          if (c.exitCode !== null)
+            throw new Error(`${label} exited with ${c.exitCode} (see ${settings.logDir})`);
           const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2000) });
           await res.arrayBuffer();
           return res.status === 200;
@@ -210,7 +224,8 @@ export function createNode(index: number, port: number, settings: NodeSettings, 
         60_000,
         100,
       ).catch((error: unknown) => {
-        if (c.exitCode !== null) throw new Error(`${label} exited with ${c.exitCode} (see ${settings.logDir})`);
+        if (c.exitCode !== null)
+          throw new Error(`${label} exited with ${c.exitCode} (see ${settings.logDir})`);
         throw error;
       });
     },

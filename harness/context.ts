@@ -81,7 +81,14 @@ export async function startHarness(options: Options, log: (line: string) => void
     async extraNodes(n, overrides, label) {
       const made: NodeProcess[] = [];
       for (let i = 0; i < n; i++) {
-        made.push(createNode(10 + extras.length + i, await sparePort(), { ...settings, ...overrides }, `${label}-${i}`));
+        made.push(
+          createNode(
+            10 + extras.length + i,
+            await sparePort(),
+            { ...settings, ...overrides },
+            `${label}-${i}`,
+          ),
+        );
       }
       extras.push(...made);
       await Promise.all(made.map((m) => m.start()));
@@ -113,4 +120,8 @@ export function result(
 }
 
 export const ms = (v: number | null | undefined) =>
-  v === null || v === undefined || Number.isNaN(v) ? '—' : v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`;
+  v === null || v === undefined || Number.isNaN(v)
+    ? '—'
+    : v < 10
+      ? `${v.toFixed(1)} ms`
+      : `${Math.round(v)} ms`;

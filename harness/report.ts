@@ -42,7 +42,10 @@ export function machine(): string {
   } catch {
     postgres = 'psql not found';
   }
-  const redis = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
+  const redis = execFileSync('redis-server', ['--version'], { encoding: 'utf8' })
+    .split(' ')
+    .slice(0, 3)
+    .join(' ');
   return `\`nproc\` ${nproc}, ${model} (/proc/cpuinfo), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}, ${postgres} (server on the same machine), ${redis.trim()}; load average at the end ${os
     .loadavg()
     .map((l) => l.toFixed(1))

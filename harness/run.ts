@@ -3,7 +3,7 @@
 // scenario, a results table at the end, written into harness/README.md. Exit code 1 when a
 // scenario failed (a logout or a notice lost, a 5xx outside an outage, or its own check).
 //
-//   npm run harness [-- --scenario load] [--logouts 500] [--bulk-sessions 2500]
+//   npm run harness [-- --scenario load] [--logouts 500] [--bulk-sessions 1500]
 //                   [--postgres postgres://postgres@127.0.0.1:5432/test] [--real-postgres-restart]
 //                   [--no-write]
 import { execFileSync } from 'node:child_process';
@@ -30,8 +30,11 @@ const { values } = parseArgs({
   options: {
     scenario: { type: 'string', multiple: true },
     logouts: { type: 'string', default: '500' },
-    'bulk-sessions': { type: 'string', default: '2500' },
-    postgres: { type: 'string', default: process.env.HARNESS_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    'bulk-sessions': { type: 'string', default: '1500' },
+    postgres: {
+      type: 'string',
+      default: process.env.HARNESS_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    },
     'real-postgres-restart': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
   },
@@ -95,7 +98,9 @@ try {
       const how = n.crashed();
       if (how) {
         r.ok = false;
-        r.failures.push(`node ${n.index} (${n.url}) died by itself (${how}; see its log in ${harness.logDir})`);
+        r.failures.push(
+          `node ${n.index} (${n.url}) died by itself (${how}; see its log in ${harness.logDir})`,
+        );
       }
     }
     results.push(r);
@@ -107,7 +112,8 @@ try {
     await restoreAll(harness, log);
   }
 } finally {
-  if (!interrupted) await harness.close().catch((e: unknown) => log(`clean-up failed: ${(e as Error).message}`));
+  if (!interrupted)
+    await harness.close().catch((e: unknown) => log(`clean-up failed: ${(e as Error).message}`));
 }
 
 async function restoreAll(h: Harness, say: (l: string) => void) {

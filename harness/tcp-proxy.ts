@@ -3,7 +3,7 @@
 // destroys every open connection and stops listening (new connections are refused), which is
 // what a restarting server looks like from a client — its connections drop, then nothing
 // listens on the port until it is back; `restore()` listens again on the same port.
-import { createServer, type Server, type Socket, connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface TcpProxy {
   port: number;

@@ -17,7 +17,12 @@ import { sleep } from '../cluster.ts';
 import { type Harness, ms, result, type ScenarioResult } from '../context.ts';
 
 /** Other users signing in and reading their profile on random nodes until stopped. */
-export function backgroundTraffic(recorder: Recorder, urls: () => string[], appId: string, accounts: string[]) {
+export function backgroundTraffic(
+  recorder: Recorder,
+  urls: () => string[],
+  appId: string,
+  accounts: string[],
+) {
   let stop = false;
   let requests = 0;
   /** A fresh token refused: a revocation that hit the wrong session. */

@@ -22,7 +22,13 @@ interface Traffic {
   signedIn: string[];
 }
 
-function startTraffic(recorder: Recorder, urls: string[], appId: string, accounts: string[], queue: Session[]) {
+function startTraffic(
+  recorder: Recorder,
+  urls: string[],
+  appId: string,
+  accounts: string[],
+  queue: Session[],
+) {
   const t: Traffic = { answers: [], loggedOut: [], signedIn: [] };
   let stop = false;
   const pick = () => urls[Math.floor(Math.random() * urls.length)]!;
@@ -72,12 +78,21 @@ export async function postgresScenario(h: Harness, log: (l: string) => void): Pr
   let readyDuring: number[] = [];
   if (h.options.realPostgresRestart) {
     log('  restarting PostgreSQL itself (pg_ctlcluster 15 main restart)');
-    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', 'restart'], { stdio: 'inherit' });
+    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', 'restart'], {
+      stdio: 'inherit',
+    });
   } else {
     await h.db.proxy.cut();
     log(`  PostgreSQL cut off (proxy: connections destroyed, new ones refused) for ${OUTAGE_MS / 1000} s`);
     await sleep(OUTAGE_MS / 2);
-    readyDuring = await Promise.all(urls.map((u) => fetch(`${u}/ready`).then((r) => r.status, () => 0)));
+    readyDuring = await Promise.all(
+      urls.map((u) =>
+        fetch(`${u}/ready`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      ),
+    );
     await sleep(OUTAGE_MS / 2);
     await h.db.proxy.restore();
   }
@@ -90,7 +105,14 @@ export async function postgresScenario(h: Harness, log: (l: string) => void): Pr
       async () => {
         const dead = h.nodes.find((n) => n.crashed());
         if (dead) throw new Error(`node ${dead.index} died (${dead.crashed()})`);
-        const ready = await Promise.all(urls.map((u) => fetch(`${u}/ready`).then((r) => r.status, () => 0)));
+        const ready = await Promise.all(
+          urls.map((u) =>
+            fetch(`${u}/ready`).then(
+              (r) => r.status,
+              () => 0,
+            ),
+          ),
+        );
         if (!ready.every((s) => s === 200)) return false;
         const signs = await Promise.all(urls.map((u) => signIn(new Recorder(), u, app.id, accounts[0]!)));
         return signs.every((s) => s.status === 200);
@@ -139,13 +161,17 @@ export async function postgresScenario(h: Harness, log: (l: string) => void): Pr
   const slowest = during.length ? Math.max(...during.map((a) => a.ms)) : null;
   const lost = stillAccepted + lostSignIns + lostAudits;
 
-  if (not503.length > 0) failures.push(`${not503.length} answers during the outage were ${[...new Set(not503.map((a) => `${a.status}/${a.code}`))].join(', ')}, not 503`);
+  if (not503.length > 0)
+    failures.push(
+      `${not503.length} answers during the outage were ${[...new Set(not503.map((a) => `${a.status}/${a.code}`))].join(', ')}, not 503`,
+    );
   if (codes503.size > 1) failures.push(`503s with ${codes503.size} different codes or messages`);
   if (errors.some((a) => a.status === 503 && a.code === null)) failures.push('a 503 without a code');
   if (hung.length > 0) failures.push(`${hung.length} requests hung (> ${HANG_MS / 1000} s)`);
   if (unanswered.length > 0) failures.push(`${unanswered.length} connections failed without an answer`);
   if (outside5xx.length > 0) failures.push(`${outside5xx.length} 5xx or failures outside the outage`);
-  if (stillAccepted > 0) failures.push(`${stillAccepted} node answers accepted a token logged out with a 200`);
+  if (stillAccepted > 0)
+    failures.push(`${stillAccepted} node answers accepted a token logged out with a 200`);
   if (lostSignIns > 0) failures.push(`${lostSignIns} node answers refused a token signed in with a 200`);
   if (lostAudits > 0) failures.push(`${lostAudits} logouts answered 200 without an audit record`);
 

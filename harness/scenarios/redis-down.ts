@@ -27,7 +27,9 @@ async function propagationCounts(urls: string[]): Promise<{ bus: number; poll: n
   const counts = { bus: 0, poll: 0 };
   for (const url of urls) {
     const text = await (await fetch(`${url}/metrics`)).text();
-    for (const m of text.matchAll(/^signoff_revocation_propagation_seconds_count\{source="(bus|poll)"\} (\d+)/gm)) {
+    for (const m of text.matchAll(
+      /^signoff_revocation_propagation_seconds_count\{source="(bus|poll)"\} (\d+)/gm,
+    )) {
       counts[m[1] as 'bus' | 'poll'] += Number(m[2]);
     }
   }
@@ -97,7 +99,10 @@ export async function redisScenario(h: Harness, log: (l: string) => void): Promi
   try {
     await waitFor(
       'every node ready again',
-      async () => (await Promise.all(urls.map((u) => fetch(`${u}/ready`).then((r) => r.status)))).every((s) => s === 200),
+      async () =>
+        (await Promise.all(urls.map((u) => fetch(`${u}/ready`).then((r) => r.status)))).every(
+          (s) => s === 200,
+        ),
       30_000,
       100,
     );
@@ -125,13 +130,21 @@ export async function redisScenario(h: Harness, log: (l: string) => void): Promi
   if (maxDown !== null && maxDown > POLL_BOUND_MS)
     failures.push(`refused everywhere only after ${ms(maxDown)} (poll ${POLL_MS} ms)`);
   if (signInsDown.some((s) => s.status !== 200) || meDown.some((a) => a?.status !== 200))
-    failures.push(`sign-in or /me failed while Redis was down: ${signInsDown.map((s) => s.status).join(',')}`);
-  if (p99After > BUS_BOUND_MS) failures.push(`after Redis came back p99 ${ms(p99After)} (> ${BUS_BOUND_MS} ms)`);
-  if (upBus < k * 2 * 0.9) failures.push(`after Redis came back only ${upBus} ends arrived by the bus, ${upPoll} by poll`);
+    failures.push(
+      `sign-in or /me failed while Redis was down: ${signInsDown.map((s) => s.status).join(',')}`,
+    );
+  if (p99After > BUS_BOUND_MS)
+    failures.push(`after Redis came back p99 ${ms(p99After)} (> ${BUS_BOUND_MS} ms)`);
+  if (upBus < k * 2 * 0.9)
+    failures.push(`after Redis came back only ${upBus} ends arrived by the bus, ${upPoll} by poll`);
   if (lost > 0) failures.push(`${lost} logged-out tokens still accepted after 10 s`);
-  if (before.failed + after.failed > 0) failures.push(`${before.failed + after.failed} logouts failed with Redis up`);
+  if (before.failed + after.failed > 0)
+    failures.push(`${before.failed + after.failed} logouts failed with Redis up`);
   const fiveXX = recorder.fiveXX().length;
-  if (fiveXX > 0) failures.push(`${fiveXX} 5xx (${[...new Set(recorder.fiveXX().map((a) => `${a.status} ${a.code} ${a.route}`))].join(', ')})`);
+  if (fiveXX > 0)
+    failures.push(
+      `${fiveXX} 5xx (${[...new Set(recorder.fiveXX().map((a) => `${a.status} ${a.code} ${a.route}`))].join(', ')})`,
+    );
 
   return result(
     'redis-down',
