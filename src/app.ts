@@ -90,9 +90,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
   if (serving) {
     app.addHook('onRequest', async (_request, reply) => {
       if (serving()) return;
+      // Serialized here: the route's own response schema (/ready's requires `status`) would
+      // otherwise refuse this body and turn the 503 into a 500.
       return reply
         .status(503)
         .header('retry-after', '1')
+        .type('application/json; charset=utf-8')
+        .serializer(JSON.stringify)
         .send({ code: 5030, message: 'Signoff is starting: retry in a moment' });
     });
   }

@@ -56,16 +56,24 @@ async function main() {
   let bus: Bus;
   if (config.redisUrl) {
     const url = config.redisUrl;
-    bus = await createRedisBus(url, { prefix: config.redisPrefix, onError: onBusError }).catch(
-      async (error: unknown) => {
-        await store.close();
-        const at = endpointOf(url, 6379);
-        return exit(
-          `cannot reach Redis at REDIS_URL (${at}): ${describeConnectionError(error)}`,
-          EX_UNAVAILABLE,
-        );
-      },
-    );
+    bus = await createRedisBus(url, {
+      prefix: config.redisPrefix,
+      onError: onBusError,
+      // Once per outage, not once per reconnection attempt (docs/operations.md#outages).
+      onDown: (error) =>
+        log.warn(
+          { err: error },
+          'event bus unreachable: logouts still succeed; other nodes catch up by polling the store',
+        ),
+      onUp: () => log.info({}, 'event bus reconnected'),
+    }).catch(async (error: unknown) => {
+      await store.close();
+      const at = endpointOf(url, 6379);
+      return exit(
+        `cannot reach Redis at REDIS_URL (${at}): ${describeConnectionError(error)}`,
+        EX_UNAVAILABLE,
+      );
+    });
   } else {
     bus = createMemoryBus(onBusError);
   }

@@ -12,7 +12,20 @@ export interface RedisBusOptions {
   onError?: (error: unknown) => void;
   /** How long connecting may take before start-up gives up; 5 seconds by default. */
   connectTimeoutMs?: number;
+  /**
+   * Redis went away after the start (told once per outage, with the first error) and came
+   * back (both connections ready, the subscription renewed). Errors meanwhile go here, not to
+   * `onError`: ioredis reports every failed reconnection attempt.
+   */
+  onDown?: (error: unknown) => void;
+  onUp?: () => void;
 }
+
+/**
+ * Reconnection attempts after a connection is lost: 50 ms, 100 ms… then every 500 ms at most,
+ * so that a Redis that is back is used again within half a second (ioredis' own cap is 2 s).
+ */
+const reconnectDelay = (attempt: number) => Math.min(attempt * 50, 500);
 
 // Messages above this size are split (a 30,000-session kick carries 30,000 ids).
 const MAX_IDS_PER_MESSAGE = 5000;
@@ -28,18 +41,49 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const origin = randomUUID();
   const listeners = createListenerSet(onError);
-  const clientOptions = { lazyConnect: true, connectTimeout: connectTimeoutMs } as const;
-  const publisher = new Redis(url, { ...clientOptions, maxRetriesPerRequest: 3 });
+  const clientOptions = {
+    lazyConnect: true,
+    connectTimeout: connectTimeoutMs,
+    retryStrategy: reconnectDelay,
+  } as const;
+  // The publisher queues nothing while Redis is away: a publish fails at once (the session core
+  // does not wait on it anyway), and other nodes catch up at their store poll. The subscriber
+  // keeps ioredis' defaults: it re-subscribes by itself on reconnection.
+  // A Redis that accepts a publish but does not answer it costs at most a second.
+  const publisher = new Redis(url, {
+    ...clientOptions,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 1000,
+  });
   const subscriber = new Redis(url, clientOptions);
 
   let connected = false;
+  let down = false;
   let firstError: unknown;
   const report = (error: unknown) => {
-    if (connected) onError(error);
-    else firstError ??= error;
+    if (!connected) firstError ??= error;
+    else if (!down) {
+      down = true;
+      options.onDown?.(error);
+    }
   };
   publisher.on('error', report);
   subscriber.on('error', report);
+  // A connection closed without an error first (Redis shut down cleanly) is an outage too.
+  const closed = () => {
+    if (connected) report(new Error('connection to Redis closed'));
+  };
+  publisher.on('close', closed);
+  subscriber.on('close', closed);
+  const ready = () => {
+    if (!connected || !down || publisher.status !== 'ready' || subscriber.status !== 'ready') return;
+    down = false;
+    options.onUp?.();
+  };
+  publisher.on('ready', ready);
+  // The subscriber is 'ready' only once its subscriptions are renewed.
+  subscriber.on('ready', ready);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

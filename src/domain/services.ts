@@ -23,9 +23,10 @@ import type { Clock } from './clock.ts';
 import { createDashboardService } from './dashboard/dashboard.ts';
 import type { Logger } from './logger.ts';
 import { createBackchannelWorker } from './logout/backchannel-worker.ts';
-import { createBulkLogoutService } from './logout/bulk-logout.ts';
+import { type BulkLogoutDeps, createBulkLogoutService } from './logout/bulk-logout.ts';
 import { createLogoutService } from './logout/logout.ts';
 import { createLogoutDeliveryService } from './logout/logout-deliveries.ts';
+import { createOutageLog, every, reportingOutages } from './outage-log.ts';
 import { createPoolService } from './pools/pools.ts';
 import { createSessionCore } from './sessions/session-core.ts';
 import { createSessionService } from './sessions/sessions.ts';
@@ -77,8 +78,17 @@ export interface ServiceDeps {
    * retries); tests turn it off and drive the work themselves (`backchannel.runOnce()`).
    */
   background?:
-    | { revocationPollMs: number; keyReloadMs: number; expirySweepMs: number; backchannelPollMs: number }
+    | {
+        revocationPollMs: number;
+        keyReloadMs: number;
+        expirySweepMs: number;
+        backchannelPollMs: number;
+        /** How often a node looks for bulk logouts whose lease ran out; 10 s by default. */
+        bulkTakeoverMs?: number;
+      }
     | false;
+  /** Bulk logout tuning (tests shorten the lease and the batches); see bulk-logout.ts. */
+  bulk?: Pick<BulkLogoutDeps, 'leaseMs' | 'batchSize' | 'storeRetryMs'>;
 }
 
 export async function createServices(deps: ServiceDeps) {
@@ -198,6 +208,13 @@ export async function createServices(deps: ServiceDeps) {
     expirySweepMs: 60_000,
     backchannelPollMs: 1000,
   };
+  // Background tasks keep going through a store outage and say so once each (outage-log.ts).
+  const outages = {
+    poll: createOutageLog(log, 'revocation poll'),
+    sweep: createOutageLog(log, 'expiry sweep'),
+    keys: createOutageLog(log, 'reloading signing keys'),
+    purge: createOutageLog(log, 'purges'),
+  };
   const sync = await startRevocationSync({
     store,
     bus,
@@ -205,41 +222,29 @@ export async function createServices(deps: ServiceDeps) {
     clock,
     retentionMs,
     pollMs: background ? background.revocationPollMs : 2 ** 31 - 1,
-    onError: (error) => log.error({ err: error }, 'revocation poll failed'),
+    onError: (error) => outages.poll.failed(error, 'revocation poll failed'),
+    onPolled: () => outages.poll.succeeded(),
     onApplied: (source, lagMs) => metrics.revocationApplied(source, lagMs),
   });
-  const sweeper = background
-    ? setInterval(() => {
-        sessions
-          .endExpired()
-          .then((n) => n > 0 && log.info({ ended: n }, 'ended expired sessions'))
-          .catch((error: unknown) => log.error({ err: error }, 'expiry sweep failed'));
-        admins
-          .purgeExpiredConsoleSessions()
-          .catch((error: unknown) => log.error({ err: error }, 'console session purge failed'));
-        // Expired OIDC codes, tokens and interactions are refused on read; this reclaims them.
-        store.oidc
-          .purgeExpired(clock.now())
-          .catch((error: unknown) => log.error({ err: error }, 'OIDC purge failed'));
-      }, background.expirySweepMs)
-    : null;
-  sweeper?.unref();
-  // Keys change rarely and the bus announces it; re-reading them also covers a node that
-  // missed the message (or a CLI rotation without Redis) and drops keys past their use.
-  const keyReloader = background
-    ? setInterval(() => {
-        pools
-          .reloadKeys()
-          .catch((error: unknown) => log.error({ err: error }, 'reloading signing keys failed'));
-      }, background.keyReloadMs)
-    : null;
-  keyReloader?.unref();
-  const optimizer = background
-    ? setInterval(() => {
-        store.optimize().catch((error: unknown) => log.error({ err: error }, 'store optimize failed'));
-      }, 3_600_000)
-    : null;
-  optimizer?.unref();
+  // Periodic work, stopped by stop(). Expired sessions are ended through the session core;
+  // expired console sessions, OIDC codes, tokens and interactions are refused on read, and the
+  // purge reclaims them. Keys change rarely and the bus announces it; re-reading them also
+  // covers a node that missed the message (or a CLI rotation without Redis) and drops keys past
+  // their use.
+  const timers: NodeJS.Timeout[] = [];
+  if (background) {
+    timers.push(
+      every(background.expirySweepMs, outages.sweep, 'expiry sweep failed', async () => {
+        const n = await sessions.endExpired();
+        if (n > 0) log.info({ ended: n }, 'ended expired sessions');
+      }),
+      every(background.expirySweepMs, outages.purge, 'purge failed', () =>
+        Promise.all([admins.purgeExpiredConsoleSessions(), store.oidc.purgeExpired(clock.now())]),
+      ),
+      every(background.keyReloadMs, outages.keys, 'reloading signing keys failed', () => pools.reloadKeys()),
+      every(3_600_000, outages.purge, 'store optimize failed', () => store.optimize()),
+    );
+  }
 
   const backchannel = createBackchannelWorker({
     store,
@@ -261,13 +266,19 @@ export async function createServices(deps: ServiceDeps) {
     store,
     core,
     clock,
-    onError: (error, job) => log.error({ err: error, job: job.id }, 'bulk logout failed'),
+    log,
+    ...deps.bulk,
   });
+  // At start, and then periodically: jobs whose node died (or stopped) are taken over once
+  // their lease has run out, by whichever node looks first.
   if (background) {
-    bulkLogouts
-      .resume()
-      .then((n) => n > 0 && log.info({ resumed: n }, 'resumed bulk logouts'))
-      .catch((error: unknown) => log.error({ err: error }, 'resuming bulk logouts failed'));
+    const takeOver = async () => {
+      const n = await bulkLogouts.resume();
+      if (n > 0) log.info({ resumed: n }, 'resumed bulk logouts');
+    };
+    const outage = createOutageLog(log, 'bulk logout takeover');
+    reportingOutages(outage, 'resuming bulk logouts failed', takeOver);
+    timers.push(every(background.bulkTakeoverMs ?? 10_000, outage, 'resuming bulk logouts failed', takeOver));
   }
 
   const login = createLoginService({
@@ -327,14 +338,13 @@ export async function createServices(deps: ServiceDeps) {
   });
   if (background) setPush.start(background.backchannelPollMs);
   const ssfRetentionMs = (settings.ssfRetention ?? 7 * 86400) * 1000;
-  const ssfPurger = background
-    ? setInterval(() => {
-        store.ssf
-          .purgeUnpolled(clock.now() - ssfRetentionMs)
-          .catch((error: unknown) => log.error({ err: error }, 'SSF retention purge failed'));
-      }, background.expirySweepMs)
-    : null;
-  ssfPurger?.unref();
+  if (background) {
+    timers.push(
+      every(background.expirySweepMs, outages.purge, 'SSF retention purge failed', () =>
+        store.ssf.purgeUnpolled(clock.now() - ssfRetentionMs),
+      ),
+    );
+  }
 
   return {
     store,
@@ -375,13 +385,10 @@ export async function createServices(deps: ServiceDeps) {
     defaultPoolId: () => defaultPoolId,
     revocationSync: sync,
     async stop() {
-      await bulkLogouts.settle();
+      for (const timer of timers) clearInterval(timer);
+      await bulkLogouts.stop();
       sync.stop();
       unsubscribeKeys();
-      if (sweeper) clearInterval(sweeper);
-      if (keyReloader) clearInterval(keyReloader);
-      if (optimizer) clearInterval(optimizer);
-      if (ssfPurger) clearInterval(ssfPurger);
       setPoller.stop();
       await Promise.all([backchannel.stop(), setPush.stop()]);
     },

@@ -1,6 +1,13 @@
 // One error family with stable codes (CONTRACT §2) and one mapper to HTTP. Codes shared with
 // Authing keep Authing's number; the others are Signoff's own, listed in docs/errors.md.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { StoreUnavailableError } from '../store/unavailable.ts';
+
+/**
+ * Seconds a client is asked to wait (Retry-After) when the store is unreachable: PostgreSQL
+ * restarting takes a few seconds, and the pool opens new connections on the next request.
+ */
+export const STORE_RETRY_AFTER_SECONDS = 2;
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -62,6 +69,12 @@ export const ERROR_CATALOGUE = [
   },
   { code: 5000, status: 500, meaning: 'Internal error (logged with a request id; no detail is sent)' },
   { code: 5030, status: 503, meaning: 'Starting: the server holds its port but does not serve yet' },
+  {
+    code: 5031,
+    status: 503,
+    meaning:
+      'The store (PostgreSQL) is unreachable: retry after Retry-After seconds; nothing was changed unless said otherwise',
+  },
 ] as const;
 
 /** "body/userIds must be array", "body/secret is required", "body/extra is not allowed". */
@@ -82,11 +95,21 @@ export interface MappedError {
   status: number;
   code: number;
   message: string;
+  /** Seconds for a Retry-After header, when waiting is the remedy. */
+  retryAfter?: number;
 }
 
 /** Maps any thrown error to what the client sees. Unknown errors become an opaque 500. */
 export function mapError(error: unknown): MappedError {
   if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message };
+  if (error instanceof StoreUnavailableError) {
+    return {
+      status: 503,
+      code: 5031,
+      message: 'The store is unavailable; retry shortly',
+      retryAfter: STORE_RETRY_AFTER_SECONDS,
+    };
+  }
   const e = error as FastifyError;
   if (e.validation) return { status: 400, code: 4000, message: validationMessage(e) };
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
@@ -97,8 +120,26 @@ export function mapError(error: unknown): MappedError {
   return { status: 500, code: 5000, message: 'Internal error' };
 }
 
+/**
+ * Logs what a client got as a 5xx and sets Retry-After when there is one. An outage is not a
+ * fault of this request: one warn line without a stack, rather than an error with one.
+ */
+export function reportMapped(
+  mapped: MappedError,
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  if (mapped.retryAfter !== undefined) reply.header('retry-after', String(mapped.retryAfter));
+  if (mapped.code === 5031) {
+    request.log.warn({ error: (error as Error).message }, 'request answered 503: the store is unavailable');
+  } else if (mapped.status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+  }
+}
+
 export function apiErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const mapped = mapError(error);
-  if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+  reportMapped(mapped, error, request, reply);
   return reply.status(mapped.status).send({ code: mapped.code, message: mapped.message });
 }

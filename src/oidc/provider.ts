@@ -7,9 +7,11 @@ import { createHmac } from 'node:crypto';
 import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { secretMatches } from '../domain/ids.ts';
 import type { Services } from '../domain/services.ts';
+import { STORE_RETRY_AFTER_SECONDS } from '../http/errors.ts';
 import { oidcProblemPage } from '../http/pages/end-session-view.ts';
 import { contentSecurityPolicy } from '../http/pages/page-reply.ts';
 import { SESSION_COOKIE } from '../http/session-cookie.ts';
+import { isConnectionFailure } from '../store/unavailable.ts';
 import { createAccessTokenTranslation } from './access-tokens.ts';
 import { createAdapterClass } from './adapter.ts';
 import { clientMetadataOf, MACHINE_SCOPES, USER_SCOPES } from './client-metadata.ts';
@@ -211,8 +213,29 @@ export function buildPoolProvider(input: PoolProviderInput) {
   // the access tokens carry it for every app, and apps match both, and a logout token, by it.
   provider.Client.prototype.includeSid = () => true;
 
+  // The library answers any fault 500 server_error. One that is a store outage is answered
+  // as Signoff's own routes answer it (503 with Retry-After; JSON endpoints say
+  // temporarily_unavailable, RFC 6749 §4.1.2.1's word for it), so that clients retry.
+  provider.on('server_error', (ctx, error) => {
+    if (isConnectionFailure(error)) (ctx.state as { storeUnavailable?: boolean }).storeUnavailable = true;
+  });
   provider.use(async (ctx, next) => {
     await next();
+    if ((ctx.state as { storeUnavailable?: boolean }).storeUnavailable && ctx.status === 500) {
+      ctx.status = 503;
+      ctx.set('retry-after', String(STORE_RETRY_AFTER_SECONDS));
+      if (
+        ctx.body &&
+        typeof ctx.body === 'object' &&
+        (ctx.body as { error?: string }).error === 'server_error'
+      ) {
+        ctx.body = {
+          error: 'temporarily_unavailable',
+          error_description: 'The store is unavailable; retry shortly',
+        };
+      }
+      return;
+    }
     await translation.represent(ctx as unknown as KoaContextWithOIDC);
   });
 

@@ -4,6 +4,7 @@ import { createPostgresDriver, type PostgresOptions } from './postgres/postgres-
 import { createSqlStore } from './sql/sql-store.ts';
 import { createSqliteDriver } from './sqlite/sqlite-driver.ts';
 import type { Store } from './store.ts';
+import { StoreUnavailableError } from './unavailable.ts';
 
 /** PostgreSQL did not answer the first statement: nothing was read or written. */
 export class StoreUnreachableError extends Error {
@@ -27,7 +28,9 @@ export async function openStore(
       // Told apart from a failing migration: an unreachable database is the operator's to fix
       // (main.ts exits 69 naming DATABASE_URL), a failing migration is a bug.
       await store.ping().catch((error: unknown) => {
-        throw new StoreUnreachableError(describeConnectionError(error), { cause: error });
+        // The driver's own words name the outage; the operator wants the socket's.
+        const cause = error instanceof StoreUnavailableError ? error.cause : error;
+        throw new StoreUnreachableError(describeConnectionError(cause), { cause: error });
       });
     }
     await store.migrate();

@@ -255,6 +255,12 @@ export interface EndsInHour {
   sessions: number;
 }
 
+/** Which node runs a bulk logout job, and until when it holds it unless it renews. */
+export interface BulkLogoutLease {
+  owner: string;
+  until: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
@@ -487,13 +493,37 @@ export interface Store {
   };
 
   bulkLogouts: {
-    create(job: BulkLogout): Promise<void>;
+    /** A new job, leased to `lease.owner` (the node that runs it) until `lease.until`. */
+    create(job: BulkLogout, lease: BulkLogoutLease): Promise<void>;
     get(poolId: string, id: string): Promise<BulkLogout | null>;
     list(poolId: string, limit: number): Promise<BulkLogout[]>;
-    /** Jobs left running (by a node that stopped): they are resumed. */
-    listRunning(): Promise<BulkLogout[]>;
-    progress(id: string, ended: number, batches: number, at: number): Promise<void>;
-    finish(id: string, status: 'done' | 'failed', error: string | null, at: number): Promise<void>;
+    /**
+     * Atomically leases to `lease.owner` every running job whose lease ended at or before `now`
+     * (its node died or lost the store), or that has none; returns them. Two nodes calling at
+     * once never both get a job.
+     */
+    takeOver(now: number, lease: BulkLogoutLease): Promise<BulkLogout[]>;
+    /**
+     * One batch of a job, in one transaction: the end (as `sessions.end` writes it), the job's
+     * progress (its sessions added to `ended`, one more batch) and the lease renewed to
+     * `lease.until` — only while `lease.owner` holds the running job. When another node took
+     * it over meanwhile, nothing is written: `{ held: false, end: null }`. So the progress
+     * never misses a batch that committed, whichever node dies when.
+     */
+    endBatch(
+      id: string,
+      lease: BulkLogoutLease,
+      selector: EndSelector,
+      meta: EndMeta,
+    ): Promise<{ held: boolean; end: EndOutcome | null }>;
+    /** Ends the job if `owner` still holds it; false otherwise (nothing written). */
+    finish(
+      id: string,
+      owner: string,
+      status: 'done' | 'failed',
+      error: string | null,
+      at: number,
+    ): Promise<boolean>;
     /** Jobs of every pool by status (the operator's metrics). */
     countByStatus(): Promise<Record<BulkLogout['status'], number>>;
   };

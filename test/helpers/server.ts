@@ -14,7 +14,12 @@ import type { ThrottleRefusal } from '../../src/domain/auth/throttle.ts';
 import { bootstrap } from '../../src/domain/bootstrap.ts';
 import { type Clock, systemClock } from '../../src/domain/clock.ts';
 import type { Logger } from '../../src/domain/logger.ts';
-import { createServices, type DomainSettings, type Services } from '../../src/domain/services.ts';
+import {
+  createServices,
+  type DomainSettings,
+  type ServiceDeps,
+  type Services,
+} from '../../src/domain/services.ts';
 import type { App } from '../../src/http/context.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -115,6 +120,9 @@ export async function startTestServer(
     throttleCounters?: ThrottleCounters;
     onThrottleRefused?: (refusal: ThrottleRefusal) => void;
     log?: Logger;
+    /** Background timers (revocation poll, workers, bulk resume); off by default: tests drive the work. */
+    background?: ServiceDeps['background'];
+    bulk?: ServiceDeps['bulk'];
   } = {},
 ): Promise<TestServer> {
   const { store, location, cleanup } = await openTestStore(options);
@@ -134,7 +142,8 @@ export async function startTestServer(
     clock: options.clock ?? systemClock,
     log: options.log ?? quietLog,
     settings,
-    background: false,
+    background: options.background ?? false,
+    ...(options.bulk ? { bulk: options.bulk } : {}),
     ...(options.throttleCounters ? { throttleCounters: options.throttleCounters } : {}),
     ...(options.onThrottleRefused ? { onThrottleRefused: options.onThrottleRefused } : {}),
   });

@@ -754,14 +754,81 @@ export function defineStoreContract(
         finishedAt: null,
       });
       const [done, failed, running] = [job(P), job(Q), job(Q)];
-      for (const j of [done, failed, running]) await store.bulkLogouts.create(j);
-      await store.bulkLogouts.finish(done.id, 'done', null, T0 + 1);
-      await store.bulkLogouts.finish(failed.id, 'failed', 'boom', T0 + 1);
+      const lease = { owner: 'node-1', until: T0 + 30_000 };
+      for (const j of [done, failed, running]) await store.bulkLogouts.create(j, lease);
+      await store.bulkLogouts.finish(done.id, 'node-1', 'done', null, T0 + 1);
+      await store.bulkLogouts.finish(failed.id, 'node-1', 'failed', 'boom', T0 + 1);
       expect(await store.bulkLogouts.countByStatus()).toEqual({
         running: before.running + 1,
         done: before.done + 1,
         failed: before.failed + 1,
       });
+    });
+
+    it('bulk logouts: a batch ends, counts and renews only while its owner holds the lease; an expired lease is taken over once', async () => {
+      const u = user(P);
+      await store.users.create(u);
+      const [s1, s2, s3] = [
+        await session(P, u.id, []),
+        await session(P, u.id, []),
+        await session(P, u.id, []),
+      ];
+      const job: BulkLogout = {
+        id: newId(),
+        poolId: P,
+        appId: null,
+        status: 'running',
+        reason: 'admin_kick',
+        actor: { type: 'admin', id: 'root' },
+        total: 3,
+        ended: 0,
+        batches: 0,
+        error: null,
+        createdAt: T0,
+        updatedAt: T0,
+        finishedAt: null,
+      };
+      await store.bulkLogouts.create(job, { owner: 'a', until: T0 + 100 });
+      const mine = (jobs: BulkLogout[]) => jobs.filter((j) => j.id === job.id);
+      const batch = (owner: string, until: number, ids: string[], at: number) =>
+        store.bulkLogouts.endBatch(
+          job.id,
+          { owner, until },
+          { scope: 'sessions', poolId: P, sessionIds: ids },
+          meta(at, 'admin_kick'),
+        );
+      // Not before the lease ends.
+      expect(mine(await store.bulkLogouts.takeOver(T0 + 99, { owner: 'b', until: T0 + 199 }))).toEqual([]);
+      // A batch ends its sessions, counts them and renews the lease, in one transaction.
+      const first = await batch('a', T0 + 150, [s1!.session.id], T0 + 50);
+      expect(first.held).toBe(true);
+      expect(first.end).toMatchObject({ sessions: 1, revoked: [s1!.session.id] });
+      expect(mine(await store.bulkLogouts.takeOver(T0 + 120, { owner: 'b', until: T0 + 220 }))).toEqual([]);
+      // Run out: one taker only, with the progress so far.
+      const [taken] = mine(await store.bulkLogouts.takeOver(T0 + 150, { owner: 'b', until: T0 + 250 }));
+      expect(taken).toMatchObject({ id: job.id, status: 'running', ended: 1, batches: 1 });
+      expect(mine(await store.bulkLogouts.takeOver(T0 + 150, { owner: 'c', until: T0 + 250 }))).toEqual([]);
+      // The old owner's batch writes nothing (its end is rolled back), nor can it finish the job.
+      expect(await batch('a', T0 + 260, [s2!.session.id], T0 + 160)).toEqual({ held: false, end: null });
+      expect((await store.sessions.get(P, s2!.session.id))?.endedAt).toBeNull();
+      expect(await store.bulkLogouts.finish(job.id, 'a', 'done', null, T0 + 160)).toBe(false);
+      expect(await store.bulkLogouts.get(P, job.id)).toMatchObject({
+        status: 'running',
+        ended: 1,
+        batches: 1,
+      });
+      // The new owner can; a finished job is nobody's to take.
+      expect((await batch('b', T0 + 270, [s2!.session.id, s3!.session.id], T0 + 170)).held).toBe(true);
+      expect(await store.bulkLogouts.finish(job.id, 'b', 'done', null, T0 + 180)).toBe(true);
+      expect(await store.bulkLogouts.get(P, job.id)).toMatchObject({
+        status: 'done',
+        ended: 3,
+        batches: 2,
+        finishedAt: T0 + 180,
+      });
+      expect(mine(await store.bulkLogouts.takeOver(T0 + 10_000, { owner: 'c', until: T0 + 10_100 }))).toEqual(
+        [],
+      );
     });
 
     it('pools: sign-up is off until a pool is updated, per pool', async () => {

@@ -13,6 +13,7 @@ import type { Bus, BusEvent } from '../../bus/bus.ts';
 import type { DeliveryMark } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import { createOutageLog } from '../outage-log.ts';
 import type { PostOutcome } from './guarded-post.ts';
 
 /** First retry 1–2 s after a failure, then doubling, never more than 5 minutes apart. */
@@ -143,6 +144,8 @@ export function createNoticeWorker<D extends DueNotice, A extends object>(
   const leaseMs = settings.leaseMs ?? 60_000;
   const random = deps.random ?? Math.random;
   const { name } = channel;
+  // Woken every second: an outage of the store is one line, not one a second.
+  const outage = createOutageLog(log, `${name} run`);
 
   // Servers (URL origins) that timed out lately: until when their notices are held back, and why.
   const slowTargets = new Map<string, { until: number; error: string }>();
@@ -349,8 +352,9 @@ export function createNoticeWorker<D extends DueNotice, A extends object>(
         if (!started || !(again || batch.due.length === batchSize)) break;
       }
       while (inFlight.length > 0) await inFlight.shift();
+      outage.succeeded();
     } catch (error) {
-      log.error({ err: error }, `${name} run failed`);
+      outage.failed(error, `${name} run failed`);
     } finally {
       await Promise.allSettled(inFlight);
     }

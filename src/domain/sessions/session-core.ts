@@ -3,7 +3,8 @@
 // and expiry, password changes. Order matters (DESIGN.md principle 2): the store commits the
 // end, the outbox rows and the audit record in one transaction (its own, or for a password
 // change the change's: endSessionsWith); only then is the in-memory revocation index updated
-// and the event published; the caller answers after that.
+// and the event published (not waited for: other nodes have the store poll); the caller
+// answers after that.
 import type { Bus, SessionEndedEvent } from '../../bus/bus.ts';
 import type { EndMeta, EndOutcome, EndSelector, Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
@@ -100,8 +101,10 @@ export function createSessionCore(deps: SessionCoreDeps): SessionCore {
       deliveries: outcome.deliveries,
       events: outcome.events,
     };
-    // Committed already: a failed publish only delays other nodes until their next poll.
-    await bus.publish(event).catch((error: unknown) => deps.onPublishError?.(error));
+    // Committed already: a failed publish only delays other nodes until their next poll, so
+    // the answer does not wait for it — a Redis that is away or hangs must not hold a logout
+    // (issue 10 part 2). The bus tells this process's own listeners before it returns.
+    void bus.publish(event).catch((error: unknown) => deps.onPublishError?.(error));
     const summary: EndSummary = {
       recordId: record.id,
       sessions: record.sessions,

@@ -16,6 +16,8 @@ export interface RevocationSyncDeps {
   retentionMs: number;
   pollMs?: number;
   onError?: (error: unknown) => void;
+  /** A background poll worked (after failures: the store answers again). */
+  onPolled?: () => void;
   /**
    * An end this node had not applied yet reached it (metrics): from the bus, or from the store
    * poll (a message missed, or a writer without a bus), `lagMs` after it was committed.
@@ -64,7 +66,10 @@ export async function startRevocationSync(deps: RevocationSyncDeps) {
     index.add(event.revoked, event.holdsUntil ?? event.at + deps.retentionMs);
   });
   const timer = setInterval(() => {
-    poll().catch((error: unknown) => deps.onError?.(error));
+    poll().then(
+      () => deps.onPolled?.(),
+      (error: unknown) => deps.onError?.(error),
+    );
   }, deps.pollMs ?? 2000);
   timer.unref();
 

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { signIn, signOut } from '../api/end-user.ts';
 import { findUser } from '../auth.ts';
 import type { App, HttpContext } from '../context.ts';
-import { mapError } from '../errors.ts';
+import { mapError, reportMapped } from '../errors.ts';
 import { presentUser, UserSchema } from '../presenters.ts';
 
 const Params = Type.Object({ apiKey: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -30,7 +30,7 @@ export function kontenbaseRoutes(app: App, ctx: HttpContext) {
       if (error instanceof KontenbaseError)
         return reply.status(error.status).send({ message: error.message });
       const mapped = mapError(error);
-      if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+      reportMapped(mapped, error, request, reply);
       return reply.status(mapped.status).send({ message: mapped.message });
     });
     const typed = scope.withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>();

@@ -71,6 +71,15 @@ export const errorPage = () =>
     action: { href: '/u', label: 'Back to your account' },
   });
 
+/** The store is unreachable (503 / 5031): nothing was done, and trying again shortly will work. */
+export const unavailablePage = () =>
+  messagePage({
+    title: 'Signoff is temporarily unavailable',
+    tone: 'warning',
+    body: html`<p class="lead">Signoff cannot reach its database right now, so nothing was changed. Please try again in a few seconds.</p>`,
+    action: { href: '/u', label: 'Try your account again' },
+  });
+
 export const badUrlPage = () =>
   messagePage({
     title: 'This address is not valid',

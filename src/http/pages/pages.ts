@@ -2,7 +2,7 @@
 // routes, in one encapsulated scope whose errors are pages, not JSON envelopes.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, HttpContext } from '../context.ts';
-import { mapError } from '../errors.ts';
+import { mapError, reportMapped } from '../errors.ts';
 import { assetRoutes } from './assets.ts';
 import { consoleRoutes } from './console/console-routes.ts';
 import type { Csrf } from './csrf.ts';
@@ -10,7 +10,7 @@ import { frontendLogoutRoutes } from './frontend-logout.ts';
 import { homeRoutes } from './home.ts';
 import { html } from './html.ts';
 import { loginRoutes } from './login.ts';
-import { errorPage, messagePage } from './message-views.ts';
+import { errorPage, messagePage, unavailablePage } from './message-views.ts';
 import type { PageApp } from './page-app.ts';
 import { sendPage } from './page-reply.ts';
 import { personalCenterRoutes } from './personal-center.ts';
@@ -21,10 +21,9 @@ export function pageRoutes(app: App, ctx: HttpContext, csrf: Csrf) {
     const pages = scope.withTypeProvider<TypeBoxTypeProvider>() as unknown as PageApp;
     pages.setErrorHandler((error, request, reply) => {
       const mapped = mapError(error);
-      if (mapped.status >= 500) {
-        request.log.error({ err: error }, 'request failed');
-        return sendPage(reply, errorPage(), { status: 500 });
-      }
+      reportMapped(mapped, error, request, reply);
+      if (mapped.status === 503) return sendPage(reply, unavailablePage(), { status: 503 });
+      if (mapped.status >= 500) return sendPage(reply, errorPage(), { status: 500 });
       return sendPage(
         reply,
         messagePage({

@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { SSF_POLL, SSF_PUSH } from '../../domain/model.ts';
 import type { App, HttpContext } from '../context.ts';
-import { mapError } from '../errors.ts';
+import { mapError, reportMapped } from '../errors.ts';
 import { receiverOf } from './receiver.ts';
 
 const OIDC = '/oidc';
@@ -118,10 +118,15 @@ export function ssfRoutes(app: App, ctx: HttpContext) {
     // Malformed requests get the SSF error shape (400 naming the field), never the API envelope.
     ssf.setErrorHandler((error, request, reply) => {
       const mapped = mapError(error);
-      if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+      reportMapped(mapped, error, request, reply);
+      const unavailable = mapped.status === 503;
       return fail(reply, {
-        status: mapped.status >= 500 ? 500 : mapped.status,
-        err: mapped.status >= 500 ? 'server_error' : 'invalid_request',
+        status: unavailable ? 503 : mapped.status >= 500 ? 500 : mapped.status,
+        err: unavailable
+          ? 'temporarily_unavailable'
+          : mapped.status >= 500
+            ? 'server_error'
+            : 'invalid_request',
         description: mapped.message,
       });
     });

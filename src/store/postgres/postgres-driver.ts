@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { readMigrations } from '../migrations.ts';
 import type { Query, Row, SqlDriver } from '../sql-driver.ts';
+import { asStoreError } from '../unavailable.ts';
 
 const MIGRATIONS = path.join(import.meta.dirname, 'migrations');
 const MIGRATION_LOCK = 0x5167_0ff; // any constant shared by every Signoff node
@@ -40,16 +41,39 @@ export function createPostgresDriver(connectionString: string, options: Postgres
     // Without it a server that does not answer (a firewall dropping packets) stalls the start
     // and every query for as long as the kernel keeps trying.
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    // TCP keep-alive: a connection whose server vanished without a word (a host that died, a
+    // dropped route) is found dead instead of waited on for the kernel's retransmissions.
+    keepAlive: true,
     types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
 
   pool.on('error', (error) => options.onIdleError?.(error));
 
-  const query: Query = async (sql, params = []) => (await pool.query(sql, params)).rows as Row[];
+  // Connection failures leave here as StoreUnavailableError (src/store/unavailable.ts): the
+  // HTTP layer answers them 503 / 5031 and background work waits, instead of a 500 each.
+  const query: Query = async (sql, params = []) => {
+    try {
+      return (await pool.query(sql, params)).rows as Row[];
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  };
 
   async function transaction<T>(work: (q: Query) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw asStoreError(error);
+    }
+    // A checked-out client is not the pool's to watch: a connection that dies between two
+    // statements of the transaction would otherwise emit an unheard 'error' and end the process.
+    let broken: unknown = null;
+    const onError = (error: unknown) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       try {
@@ -59,11 +83,21 @@ export function createPostgresDriver(connectionString: string, options: Postgres
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK');
+        // On a dead connection ROLLBACK fails too (the server rolls back by itself): the
+        // statement's own error is the one to report.
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken ??= rollbackError;
+        });
         throw error;
       }
+    } catch (error) {
+      // A COMMIT cut off is answered 503 although it may have committed: a client that
+      // retries a logout ends nothing twice, and nothing was answered 200 that is not durable.
+      throw asStoreError(error);
     } finally {
-      client.release();
+      client.removeListener('error', onError);
+      // A broken client is destroyed rather than handed to the next request.
+      client.release(broken instanceof Error ? broken : undefined);
     }
   }
 
@@ -84,7 +118,13 @@ export function createPostgresDriver(connectionString: string, options: Postgres
       return e.code === '23505' ? (e.constraint ?? 'unique') : null;
     },
     async migrate() {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((error: unknown) => {
+        throw asStoreError(error);
+      });
+      // As in transaction(): a checked-out client's 'error' must be heard (the failing query
+      // reports it).
+      const onError = () => {};
+      client.on('error', onError);
       try {
         if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
         await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -111,6 +151,7 @@ export function createPostgresDriver(connectionString: string, options: Postgres
         }
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+        client.removeListener('error', onError);
         client.release();
       }
     },

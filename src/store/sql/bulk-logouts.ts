@@ -1,8 +1,12 @@
 // "Log out everyone" jobs: their progress is stored so that another node, or this one after a
-// restart, resumes a job left running.
+// restart, resumes a job left running. A running job is leased (owner, lease_until, migration
+// 015): the node running it renews the lease at each batch, and a lease that ran out lets any
+// node take the job over. Every write of a running job is conditioned on its owner, so a node
+// that lost its job (it stalled past the lease) writes nothing more to it.
 import type { BulkLogout, EndReason } from '../../domain/model.ts';
 import type { SqlDriver } from '../sql-driver.ts';
 import type { Store } from '../store.ts';
+import { endInTransaction } from './sessions.ts';
 import { first, nnum, nstr, num, placeholders, type Row, str } from './sql-helpers.ts';
 
 const toBulkLogout = (r: Row): BulkLogout => ({
@@ -21,12 +25,15 @@ const toBulkLogout = (r: Row): BulkLogout => ({
   finishedAt: nnum(r.finished_at),
 });
 
+/** Rolls a batch back: its job is another node's now, which ends those sessions itself. */
+class NotHeld extends Error {}
+
 export function createBulkLogoutStore(db: SqlDriver): Store['bulkLogouts'] {
   return {
-    create: async (j) => {
+    create: async (j, lease) => {
       await db.query(
         `INSERT INTO bulk_logouts (id, pool_id, app_id, status, reason, actor_type, actor_id, total, ended, batches,
-           error, created_at, updated_at, finished_at) VALUES (${placeholders(14)})`,
+           error, created_at, updated_at, finished_at, owner, lease_until) VALUES (${placeholders(16)})`,
         [
           j.id,
           j.poolId,
@@ -42,6 +49,8 @@ export function createBulkLogoutStore(db: SqlDriver): Store['bulkLogouts'] {
           j.createdAt,
           j.updatedAt,
           j.finishedAt,
+          lease.owner,
+          lease.until,
         ],
       );
     },
@@ -58,24 +67,44 @@ export function createBulkLogoutStore(db: SqlDriver): Store['bulkLogouts'] {
           [poolId, limit],
         )
       ).map(toBulkLogout),
-    listRunning: async () =>
-      (await db.query("SELECT * FROM bulk_logouts WHERE status = 'running' ORDER BY created_at")).map(
-        toBulkLogout,
-      ),
-    progress: async (id, ended, batches, at) => {
-      await db.query('UPDATE bulk_logouts SET ended = $2, batches = $3, updated_at = $4 WHERE id = $1', [
-        id,
-        ended,
-        batches,
-        at,
-      ]);
+    // On PostgreSQL a second node updating the same row waits for the first, re-checks the
+    // lease on the row the first wrote, and leaves it: one taker per job.
+    takeOver: async (now, lease) =>
+      (
+        await db.query(
+          `UPDATE bulk_logouts SET owner = $1, lease_until = $2
+           WHERE status = 'running' AND (lease_until IS NULL OR lease_until <= $3)
+           RETURNING *`,
+          [lease.owner, lease.until, now],
+        )
+      )
+        .map(toBulkLogout)
+        .sort((a, b) => a.createdAt - b.createdAt),
+    endBatch: async (id, lease, selector, meta) => {
+      try {
+        return await db.transaction(async (q) => {
+          const end = await endInTransaction(db, q, selector, meta);
+          const held = await q(
+            `UPDATE bulk_logouts SET ended = ended + $2, batches = batches + 1, updated_at = $3, lease_until = $5
+             WHERE id = $1 AND owner = $4 AND status = 'running' RETURNING id`,
+            [id, end.record?.sessions ?? 0, meta.at, lease.owner, lease.until],
+          );
+          if (held.length === 0) throw new NotHeld();
+          return { held: true, end };
+        });
+      } catch (error) {
+        if (error instanceof NotHeld) return { held: false, end: null };
+        throw error;
+      }
     },
-    finish: async (id, status, error, at) => {
-      await db.query(
-        'UPDATE bulk_logouts SET status = $2, error = $3, updated_at = $4, finished_at = $4 WHERE id = $1',
-        [id, status, error, at],
-      );
-    },
+    finish: async (id, owner, status, error, at) =>
+      (
+        await db.query(
+          `UPDATE bulk_logouts SET status = $3, error = $4, updated_at = $5, finished_at = $5, lease_until = NULL
+           WHERE id = $1 AND owner = $2 AND status = 'running' RETURNING id`,
+          [id, owner, status, error, at],
+        )
+      ).length === 1,
     countByStatus: async () => {
       const counts = { running: 0, done: 0, failed: 0 };
       for (const r of await db.query('SELECT status, count(*) AS n FROM bulk_logouts GROUP BY status')) {
