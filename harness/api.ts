@@ -109,6 +109,8 @@ export interface Session {
 /** Management calls, through one node; they throw on anything but 200 (set-up, not measured). */
 export function createAdmin(recorder: Recorder, nodeUrl: () => string) {
   let headers: Record<string, string> | null = null;
+  /** A scenario run twice in one run (`--scenario x --scenario x`) makes new names. */
+  let batch = 0;
   const must = async <T>(route: string, options: CallOptions = {}) => {
     const a = await call<T>(recorder, nodeUrl(), route, {
       ...options,
@@ -134,7 +136,8 @@ export function createAdmin(recorder: Recorder, nodeUrl: () => string) {
         body: { name, ...(backchannelLogoutUri ? { backchannelLogoutUri } : {}) },
       }),
     async createUsers(prefix: string, n: number): Promise<string[]> {
-      const accounts = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+      batch++;
+      const accounts = Array.from({ length: n }, (_, i) => `${prefix}${batch}-${i}`);
       await inParallel(accounts, 8, (username) =>
         must('/api/v2/users', { body: { username, password: PASSWORD } }),
       );
@@ -243,4 +246,21 @@ export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * Ends that reached the nodes from elsewhere, by how they arrived — the bus (Redis) or the
+ * store poll — summed over the nodes (signoff_revocation_propagation_seconds on /metrics).
+ */
+export async function propagationCounts(urls: string[]): Promise<{ bus: number; poll: number }> {
+  const counts = { bus: 0, poll: 0 };
+  for (const url of urls) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const m of text.matchAll(
+      /^signoff_revocation_propagation_seconds_count\{source="(bus|poll)"\} (\d+)/gm,
+    )) {
+      counts[m[1] as 'bus' | 'poll'] += Number(m[2]);
+    }
+  }
+  return counts;
 }

@@ -7,6 +7,7 @@ import {
   logout,
   me,
   percentile,
+  propagationCounts,
   Recorder,
   type Session,
   signIn,
@@ -66,6 +67,7 @@ export async function loadScenario(h: Harness, log: (l: string) => void): Promis
   const sessions = await signInMany(recorder, urls, app.id, accounts, n);
   const auditBefore = await h.admin.auditCount();
 
+  const arrivedBefore = await propagationCounts(urls);
   const traffic = backgroundTraffic(recorder, () => h.urls(), app.id, others);
   await sleep(500);
   const started = performance.now();
@@ -88,6 +90,9 @@ export async function loadScenario(h: Harness, log: (l: string) => void): Promis
   );
   const acceptedAfter = final.filter((st) => st !== 401).length;
   const audits = (await h.admin.auditCount()) - auditBefore;
+  const arrived = await propagationCounts(urls);
+  const byBus = arrived.bus - arrivedBefore.bus;
+  const byPoll = arrived.poll - arrivedBefore.poll;
   const lost = answered.length - latencies.length + acceptedAfter;
 
   const failures: string[] = [];
@@ -107,7 +112,7 @@ export async function loadScenario(h: Harness, log: (l: string) => void): Promis
       p99: percentile(latencies, 99),
       fiveXX,
       lost,
-      notes: `${n} concurrent POST /api/v2/logout over 3 nodes in ${(wall / 1000).toFixed(1)} s beside ${bg.requests} sign-ins and /me calls of 20 other users; max ${ms(max)}; audit records ${audits} = logouts ${answered.length}; fresh tokens wrongly refused: ${bg.wronglyRefused}`,
+      notes: `${n} concurrent POST /api/v2/logout over 3 nodes in ${(wall / 1000).toFixed(1)} s beside ${bg.requests} sign-ins and /me calls of 20 other users; max ${ms(max)}; ends reaching the other nodes by bus/poll ${byBus}/${byPoll} (of ${2 * answered.length}); audit records ${audits} = logouts ${answered.length}; fresh tokens wrongly refused: ${bg.wronglyRefused}`,
     },
     failures,
   );

@@ -8,6 +8,7 @@ import {
   logout,
   me,
   percentile,
+  propagationCounts,
   Recorder,
   type Session,
   signIn,
@@ -22,19 +23,6 @@ const POLL_MS = 2000;
 const POLL_BOUND_MS = POLL_MS + 750;
 /** "Milliseconds again": far under the poll's period. */
 const BUS_BOUND_MS = 250;
-
-async function propagationCounts(urls: string[]): Promise<{ bus: number; poll: number }> {
-  const counts = { bus: 0, poll: 0 };
-  for (const url of urls) {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    for (const m of text.matchAll(
-      /^signoff_revocation_propagation_seconds_count\{source="(bus|poll)"\} (\d+)/gm,
-    )) {
-      counts[m[1] as 'bus' | 'poll'] += Number(m[2]);
-    }
-  }
-  return counts;
-}
 
 /** Logs each session out on one node (in turn), then times its refusal on every node. */
 async function logoutsAndRefusals(recorder: Recorder, urls: string[], sessions: Session[]) {
