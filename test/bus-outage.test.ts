@@ -175,4 +175,16 @@ describe.skipIf(!pg)('Redis killed -9 and started again, two nodes', () => {
     });
     expect((await arrivalsOnB()).bus).toBe(before.bus + 1);
   });
+
+  it('closing a bus (a node shutting down) is not an outage', async () => {
+    const states: string[] = [];
+    const bus = await createRedisBus(redis.url, {
+      channel: 'signoff:test:closing',
+      onDown: () => states.push('down'),
+      onUp: () => states.push('up'),
+    });
+    await bus.close();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(states).toEqual([]);
+  });
 });

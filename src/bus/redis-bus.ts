@@ -59,11 +59,12 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
   const subscriber = new Redis(url, clientOptions);
 
   let connected = false;
+  let closing = false;
   let down = false;
   let firstError: unknown;
   const report = (error: unknown) => {
     if (!connected) firstError ??= error;
-    else if (!down) {
+    else if (!down && !closing) {
       down = true;
       options.onDown?.(error);
     }
@@ -72,7 +73,7 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
   subscriber.on('error', report);
   // A connection closed without an error first (Redis shut down cleanly) is an outage too.
   const closed = () => {
-    if (connected) report(new Error('connection to Redis closed'));
+    if (connected && !closing) report(new Error('connection to Redis closed'));
   };
   publisher.on('close', closed);
   subscriber.on('close', closed);
@@ -142,6 +143,8 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
       await publisher.ping();
     },
     async close() {
+      // Quitting closes the connections: not an outage to report.
+      closing = true;
       await Promise.allSettled([subscriber.quit(), publisher.quit()]);
     },
   };

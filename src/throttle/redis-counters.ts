@@ -53,7 +53,17 @@ export async function createRedisThrottleCounters(
     maxRetriesPerRequest: 1,
     commandTimeout: options.commandTimeoutMs ?? 1000,
   }) as ThrottleRedis;
-  client.on('error', options.onError ?? (() => {}));
+  // ioredis reports every failed reconnection attempt: told once per outage (the fallback
+  // logs its own degraded/recovered lines).
+  let down = false;
+  client.on('error', (error: unknown) => {
+    if (down) return;
+    down = true;
+    options.onError?.(error);
+  });
+  client.on('ready', () => {
+    down = false;
+  });
   client.defineCommand('signoffThrottleAdd', { numberOfKeys: 1, lua: ADD });
   await client.connect();
 

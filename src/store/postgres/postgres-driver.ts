@@ -44,6 +44,7 @@ export function createPostgresDriver(connectionString: string, options: Postgres
     // TCP keep-alive: a connection whose server vanished without a word (a host that died, a
     // dropped route) is found dead instead of waited on for the kernel's retransmissions.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
