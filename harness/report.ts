@@ -32,7 +32,7 @@ export function table(results: ScenarioResult[]): string {
   ].join('\n');
 }
 
-export function machine(): string {
+export function machine(loadAtStart: string): string {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
   const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown CPU';
   const nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
@@ -46,13 +46,18 @@ export function machine(): string {
     .split(' ')
     .slice(0, 3)
     .join(' ');
-  return `\`nproc\` ${nproc}, ${model} (/proc/cpuinfo), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}, ${postgres} (server on the same machine), ${redis.trim()}; load average at the end ${os
+  return `\`nproc\` ${nproc}, ${model} (/proc/cpuinfo), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}, ${postgres} (server on the same machine), ${redis.trim()}; load average at the start ${loadAtStart}, at the end ${os
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}`;
 }
 
-export function writeResults(results: ScenarioResult[], command: string, commit: string) {
+export function writeResults(
+  results: ScenarioResult[],
+  command: string,
+  commit: string,
+  loadAtStart: string,
+) {
   const text = readFileSync(README, 'utf8');
   const start = text.indexOf(BEGIN);
   const end = text.indexOf(END);
@@ -60,7 +65,7 @@ export function writeResults(results: ScenarioResult[], command: string, commit:
   const block = [
     BEGIN,
     '',
-    `Recorded ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${commit}. Machine: ${machine()}.`,
+    `Recorded ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${commit}. Machine: ${machine(loadAtStart)}.`,
     '',
     `Command: \`${command}\``,
     '',

@@ -7,6 +7,7 @@
 //                   [--postgres postgres://postgres@127.0.0.1:5432/test] [--real-postgres-restart]
 //                   [--no-write]
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Harness, type ScenarioResult, startHarness } from './context.ts';
 import { table, writeResults } from './report.ts';
@@ -49,6 +50,10 @@ for (const name of chosen) {
 }
 
 const began = performance.now();
+const loadAtStart = os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 const stamp = () => `[${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s]`;
 const log = (line: string) => console.log(`${stamp()} ${line}`);
 
@@ -134,7 +139,7 @@ const full = chosen.length === Object.keys(SCENARIOS).length;
 if (!values['no-write'] && full) {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const argv = process.argv.slice(2).join(' ');
-  writeResults(results, `npm run harness${argv ? ` -- ${argv}` : ''}`, commit);
+  writeResults(results, `npm run harness${argv ? ` -- ${argv}` : ''}`, commit, loadAtStart);
   log('results written to harness/README.md');
 }
 log(`logs kept in ${harness.logDir}`);

@@ -17,6 +17,7 @@ import {
 } from '../api.ts';
 import { sleep, waitFor } from '../cluster.ts';
 import { type Harness, ms, result, type ScenarioResult } from '../context.ts';
+import { backgroundTraffic } from './load.ts';
 
 const POLL_MS = 2000;
 /** The poll's period, plus what a poll query and the asking take on a busy 2-core machine. */
@@ -64,6 +65,9 @@ export async function redisScenario(h: Harness, log: (l: string) => void): Promi
   const urls = h.urls();
   const sessions = await signInMany(recorder, urls, app.id, accounts, 3 * k);
   const failures: string[] = [];
+  // Other users sign in and read /me throughout, so that Redis dies under requests in flight.
+  const others = await h.admin.createUsers('redis-busy', 10);
+  const traffic = backgroundTraffic(recorder, () => urls, app.id, others);
 
   const before = await logoutsAndRefusals(recorder, urls, sessions.slice(0, k));
 
@@ -103,6 +107,8 @@ export async function redisScenario(h: Harness, log: (l: string) => void): Promi
   const metricsUp = await propagationCounts(urls);
   const after = await logoutsAndRefusals(recorder, urls, sessions.slice(2 * k));
   const metricsUpAfter = await propagationCounts(urls);
+  const bg = await traffic.stop();
+  if (bg.wronglyRefused > 0) failures.push(`${bg.wronglyRefused} fresh tokens refused`);
 
   const downBus = metricsDownAfter.bus - metricsDown.bus;
   const downPoll = metricsDownAfter.poll - metricsDown.poll;
@@ -147,6 +153,7 @@ export async function redisScenario(h: Harness, log: (l: string) => void): Promi
         `logout answered in p99 ${ms(percentile(down.logoutMs, 99))}, max ${ms(maxLogoutDown)} while down; ` +
         `/ready while down: ${readyDown.join(',')}; ends arriving by bus/poll while down ${downBus}/${downPoll}; ` +
         `Redis back: every node ready after ${ms(reconnectMs)}, no restart; then p50 ${ms(percentile(after.refusal, 50))}, p99 ${ms(p99After)}, by bus/poll ${upBus}/${upPoll}; ` +
+        `beside ${bg.requests} sign-ins and /me calls of 10 other users throughout; ` +
         `before the kill p50 ${ms(percentile(before.refusal, 50))}, p99 ${ms(percentile(before.refusal, 99))}`,
     },
     failures,
