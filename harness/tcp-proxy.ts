@@ -42,6 +42,7 @@ export async function startTcpProxy(options: {
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
+      if (server) return resolve();
       const s = createServer(onConnection);
       s.once('error', reject);
       s.listen(options.listenPort, '127.0.0.1', () => {

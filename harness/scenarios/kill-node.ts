@@ -3,7 +3,7 @@
 // app at least once, none lost. The killed nodes stay dead while this is checked, so that the
 // surviving node has to take the work over; only if it does not within the wait are they
 // restarted (what a supervisor would do), and the table says which happened.
-import { Recorder, signInMany } from '../api.ts';
+import { inParallel, me, Recorder, signInMany } from '../api.ts';
 import { type NodeProcess, sleep, sparePort } from '../cluster.ts';
 import { type Harness, result, type ScenarioResult } from '../context.ts';
 import { startReceiver } from '../receiver.ts';
@@ -103,10 +103,20 @@ export async function bulkKillScenario(h: Harness, log: (l: string) => void): Pr
       while (missing() > 0 && performance.now() < late) await sleep(500);
       deliveryNote = `${missing() === 0 ? 'received only' : 'still not all received'} after the killed nodes were restarted`;
     }
-    const lost = missing();
+    // The job's sessions must be logged out too, not only notified: every token, on a live node.
+    const live = h.nodes.filter((x) => x.alive).map((x) => x.url);
+    const accepted = (
+      await inParallel(
+        sessions,
+        32,
+        async (s, i) => (await me(recorder, live[i % live.length]!, s.token)).status,
+      )
+    ).filter((st) => st !== 401).length;
+    if (accepted > 0) failures.push(`${accepted} tokens of the job's sessions still accepted`);
+    const lost = missing() + accepted;
     const pending = await h.admin.deliveries(app.id, 'pending');
     const failed = await h.admin.deliveries(app.id, 'failed');
-    if (lost > 0) failures.push(`${lost} notices never received`);
+    if (missing() > 0) failures.push(`${missing()} notices never received`);
     if (failed > 0) failures.push(`${failed} deliveries failed`);
     const repeats = receiver.received.length - receiver.sids().size;
     const fiveXX = recorder.fiveXX().length;
@@ -122,7 +132,7 @@ export async function bulkKillScenario(h: Harness, log: (l: string) => void): Pr
         notes:
           `bulk logout of the app started on node ${a.index}, kill -9 at ${atKill.ended}/${atKill.total} ended; job ${finished.status} ${finished.ended}/${finished.total} in ${finished.batches} batches after ${jobMs === null ? '—' : `${(Number(jobMs) / 1000).toFixed(1)} s`} (${jobBy}); ` +
           `node ${b.index} kill -9 with ${receivedAtKill}/${expected.size} notices received (receiver answering in ${receiver.delayMs} ms); ${deliveryNote}; ` +
-          `${receiver.received.length} received for ${receiver.sids().size} sessions (${repeats} repeats: at least once); deliveries pending ${pending}, failed ${failed}`,
+          `${receiver.received.length} received for ${receiver.sids().size} sessions (${repeats} repeats: at least once); deliveries pending ${pending}, failed ${failed}; every one of the ${n} tokens then refused: ${accepted === 0 ? 'yes' : `no (${accepted} accepted)`}`,
       },
       failures,
     );
