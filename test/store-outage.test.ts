@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/domain/logger.ts';
 import { createPostgresDriver } from '../src/store/postgres/postgres-driver.ts';
-import { StoreUnavailableError } from '../src/store/unavailable.ts';
+import { asStoreError, isConnectionFailure, StoreUnavailableError } from '../src/store/unavailable.ts';
 import { postgresUrl } from './helpers/environment.ts';
 import { createAppAndUser, login, startTestServer, type TestServer } from './helpers/server.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
@@ -225,5 +225,39 @@ describe.skipIf(!pg)('PostgreSQL down, then back (through a TCP proxy)', () => {
       { level: 'warn', msg: 'back-channel logout run: the store is unavailable; retrying until it answers' },
       { level: 'info', msg: 'back-channel logout run: the store answers again' },
     ]);
+  });
+});
+
+describe('which database errors count as the store being unavailable', () => {
+  const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+  it('connection-class failures do; statement failures do not', () => {
+    for (const error of [
+      withCode('ECONNREFUSED'),
+      withCode('ECONNRESET'),
+      withCode('ETIMEDOUT'),
+      withCode('08006', 'connection failure'),
+      withCode('08001'),
+      withCode('57P01', 'terminating connection due to administrator command'),
+      withCode('57P02'),
+      withCode('57P03', 'the database system is starting up'),
+      new Error('Connection terminated unexpectedly'),
+      new Error('Connection terminated due to connection timeout'),
+      new Error('timeout exceeded when trying to connect'),
+      new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], ''),
+    ]) {
+      expect(isConnectionFailure(error), String((error as { code?: string }).code ?? error.message)).toBe(
+        true,
+      );
+      expect(asStoreError(error)).toBeInstanceOf(StoreUnavailableError);
+    }
+    for (const error of [
+      withCode('23505', 'duplicate key value'),
+      withCode('42P01', 'relation does not exist'),
+      withCode('57014', 'canceling statement due to statement timeout'),
+      new Error('boom'),
+    ]) {
+      expect(isConnectionFailure(error)).toBe(false);
+      expect(asStoreError(error)).toBe(error);
+    }
   });
 });
