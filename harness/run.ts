@@ -114,7 +114,14 @@ try {
     );
     // A scenario that killed a node or Redis and failed to bring it back leaves the next with
     // less than the deployment it expects: bring everything back first.
-    await restoreAll(harness, log);
+    try {
+      await restoreAll(harness, log);
+    } catch (error) {
+      r.ok = false;
+      r.failures.push(`the deployment could not be restored after it: ${(error as Error).message}`);
+      log(`${name}: could not restore the deployment; the remaining scenarios are not run`);
+      break;
+    }
   }
 } finally {
   if (!interrupted)
@@ -135,7 +142,7 @@ async function restoreAll(h: Harness, say: (l: string) => void) {
 
 const output = table(results);
 console.log(`\n${output}\n`);
-const full = chosen.length === Object.keys(SCENARIOS).length;
+const full = Object.keys(SCENARIOS).every((name) => results.some((r) => r.name === name));
 if (!values['no-write'] && full) {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const argv = process.argv.slice(2).join(' ');
