@@ -89,7 +89,7 @@ describe('SDK against a real server', () => {
       expect(missing).toMatchObject({ status: 404 });
     });
 
-    it('creates, lists, reads, updates and deletes applications', async () => {
+    it('creates, lists, reads, updates, rotates the secret of and deletes applications', async () => {
       const created = await management.applications.create({
         name: 'Shop',
         redirectUris: ['https://shop.example.com/callback'],
@@ -123,6 +123,10 @@ describe('SDK against a real server', () => {
       );
       expect(invalid).toMatchObject({ status: 400, code: SignoffErrorCode.INVALID_REQUEST });
       expect(invalid.message).toContain('redirectUris');
+
+      const rotated = await management.applications.rotateSecret(created.id);
+      expect(rotated).toMatchObject({ id: created.id, name: 'Shop 2', secret: expect.any(String) });
+      expect(rotated.secret).not.toBe(created.secret);
 
       await management.applications.delete(created.id);
       const gone = await rejection(management.applications.get(created.id));

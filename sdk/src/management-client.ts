@@ -45,6 +45,7 @@ export type ManagementClientOptions = ManagementClientBaseOptions &
  * ```ts
  * const app = await management.applications.create({ name: 'Shop' });
  * await management.applications.update(app.id, { logoutRedirectUris: ['https://shop.example.com/bye'] });
+ * const { secret } = await management.applications.rotateSecret(app.id);
  * console.log(await management.applications.list());
  * await management.applications.delete(app.id);
  * ```
@@ -58,6 +59,8 @@ export interface ManagementApplications {
   get(appId: string): Promise<Application>;
   /** Changes some fields; SignoffError 400 naming the field on a bad URI. */
   update(appId: string, input: UpdateApplicationInput): Promise<Application>;
+  /** Gives the application a new secret, shown only in this answer; the old one stops working at once. */
+  rotateSecret(appId: string): Promise<ApplicationWithSecret>;
   /** Deletes an application, ending every session signed in to it. */
   delete(appId: string): Promise<void>;
 }
@@ -163,6 +166,8 @@ export class ManagementClient {
       get: (appId) => this.#call({ method: 'GET', path: `/api/v2/applications/${id(appId)}` }),
       update: (appId, input) =>
         this.#call({ method: 'PATCH', path: `/api/v2/applications/${id(appId)}`, body: input }),
+      rotateSecret: (appId) =>
+        this.#call({ method: 'POST', path: `/api/v2/applications/${id(appId)}/secret` }),
       delete: async (appId) => {
         await this.#call({ method: 'DELETE', path: `/api/v2/applications/${id(appId)}` });
       },
