@@ -73,6 +73,7 @@ describe('signoff CLI: usage', () => {
       'apps create',
       'apps list',
       'users create',
+      'users set-password',
       'sessions list',
       'sessions end',
       'keys rotate',
@@ -303,6 +304,64 @@ describe('signoff CLI on a running server’s store', () => {
     const again = await signoff('sessions', 'end', '--sid', sid);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`session "${sid}" not found`);
+  });
+
+  it("sets a user's password: their sessions end (or stay with --keep-sessions), the new one signs in", async () => {
+    const bob = await signoffJSON('users', 'create', '--username', 'bob', '--password', password);
+    const before = await login(server, app.id, 'bob', password);
+    const input = 'a new passphrase for bob\n';
+    const set = await run(CLI, ['users', 'set-password', '--user', bob.id, '--password-stdin', '--json'], {
+      dataDir,
+      input,
+    });
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual({ userId: bob.id, poolId: pool.id, sessionsEnded: 1 });
+    await server.services.revocationSync.poll();
+    expect((await me(before.token)).statusCode).toBe(401);
+    const audit = await server.store.audit.listSessionEnds(pool.id, 0, 1);
+    expect(audit.list[0]).toMatchObject({
+      reason: 'admin_password_reset',
+      actor: { type: 'admin', id: 'cli' },
+    });
+    await expect(login(server, app.id, 'bob', password)).rejects.toThrow();
+    const after = await login(server, app.id, 'bob', 'a new passphrase for bob');
+
+    const kept = await signoff(
+      'users',
+      'set-password',
+      '--user',
+      bob.id,
+      '--password',
+      'yet another one',
+      '--keep-sessions',
+    );
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toContain(`New password set for user ${bob.id}: no session ended.`);
+    await server.services.revocationSync.poll();
+    expect((await me(after.token)).statusCode).toBe(200);
+
+    const short = await signoff('users', 'set-password', '--user', bob.id, '--password', 'short');
+    expect([short.code, short.stderr]).toEqual([
+      2,
+      expect.stringContaining('--password must be at least 8 characters'),
+    ]);
+    const missing = await signoff('users', 'set-password', '--user', bob.id);
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      expect.stringContaining('--password or --password-stdin is required'),
+    ]);
+    const nobody = await signoff(
+      'users',
+      'set-password',
+      '--user',
+      'no-such-user',
+      '--password',
+      'long enough here',
+    );
+    expect([nobody.code, nobody.stderr]).toEqual([
+      1,
+      expect.stringContaining('user "no-such-user" not found'),
+    ]);
   });
 
   it('says what was not found with exit 1', async () => {

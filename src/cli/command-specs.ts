@@ -1,146 +1,40 @@
 // The command table: each command's words, options and help, how its flags become the input
 // of its commands.ts function (every check that needs no store happens here, before the store
-// is opened), and how its result is printed.
+// is opened), and how its result is printed. A command's shape is command.ts's; the flag
+// readers are flags.ts's.
 import { checkBackchannelUri, checkRedirectUri } from '../domain/apps/redirect-uris.ts';
 import { TOKEN_ENDPOINT_AUTH_METHODS } from '../domain/model.ts';
+import { type Command, define } from './command.ts';
 import type { EndTarget } from './commands.ts';
-import type { CliContext } from './context.ts';
 import { usageError } from './errors.ts';
 import {
-  type RenderContext,
+  EMAIL,
+  ID,
+  list,
+  optional,
+  POOL_ID,
+  password,
+  pool,
+  poolOption,
+  required,
+  USERNAME,
+} from './flags.ts';
+import {
   renderApps,
   renderCreateApp,
   renderCreatePool,
   renderCreateUser,
   renderEnded,
+  renderPasswordSet,
   renderPools,
   renderRotated,
   renderSessions,
   renderUpdatePool,
 } from './output.ts';
 
-export interface OptionSpec {
-  type: 'string' | 'boolean';
-  multiple?: boolean;
-  /** Shown in help: `--name NAME`. */
-  value?: string;
-  description: string;
-}
-
-export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
-
-export interface Prepared {
-  /** Runs the command; `data` is the --json document, `text` the readable form. */
-  run(ctx: CliContext): Promise<{ data: unknown; text: string }>;
-}
-
-export interface Command {
-  group: string;
-  name: string;
-  summary: string;
-  /** More than the summary, for the command's own help. */
-  details?: string;
-  /** The synopsis after `signoff <group> <name>`. */
-  synopsis: string;
-  options: Record<string, OptionSpec>;
-  /** Validates the flags (may read stdin); throws a usage error naming the flag. */
-  prepare(values: OptionValues): Promise<Prepared>;
-}
-
-interface Definition<I, R> extends Omit<Command, 'prepare'> {
-  parse(values: OptionValues): I | Promise<I>;
-  run(ctx: CliContext, input: I): Promise<R>;
-  render(result: R, ctx: RenderContext): string;
-  /** The --json document, when it is not the result itself. */
-  json?(result: R): unknown;
-}
-
-// Ties a command's input and result types together, then forgets them: the table holds
-// commands of different types.
-function define<I, R>(definition: Definition<I, R>): Command {
-  const { parse, run: execute, render, json, ...meta } = definition;
-  return {
-    ...meta,
-    async prepare(values) {
-      const input = await parse(values);
-      return {
-        async run(ctx) {
-          const result = await execute(ctx, input);
-          return { data: json ? json(result) : result, text: render(result, ctx) };
-        },
-      };
-    },
-  };
-}
-
 // Loaded when a command runs: it pulls in the API presenters (and their schema library),
 // which help and usage errors do not need.
 const commands = () => import('./commands.ts');
-
-// --- flag readers: each error names the flag -------------------------------------------------
-
-function optional(values: OptionValues, flag: string, limits: { min?: number; max: number }) {
-  const value = values[flag];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw usageError(`--${flag} needs a value`);
-  if (value.trim() === '') throw usageError(`--${flag} must not be empty`);
-  if (value.length < (limits.min ?? 1))
-    throw usageError(`--${flag} must be at least ${limits.min} characters`);
-  if (value.length > limits.max) throw usageError(`--${flag} must be at most ${limits.max} characters`);
-  return value;
-}
-
-function required(values: OptionValues, flag: string, limits: { min?: number; max: number }) {
-  const value = optional(values, flag, limits);
-  if (value === undefined) throw usageError(`--${flag} is required`);
-  return value;
-}
-
-function list(values: OptionValues, flag: string, check: (value: string) => string | null) {
-  const raw = values[flag];
-  const items = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
-  // The API's limit (maxItems 50 in src/http/api/applications.ts).
-  if (items.length > 50) throw usageError(`--${flag} may be given at most 50 times`);
-  for (const item of items) {
-    const problem = check(item);
-    if (problem) throw usageError(`--${flag} "${item}" ${problem}`);
-  }
-  return items;
-}
-
-// The same rules as the environment's SIGNOFF_BOOTSTRAP_POOL_ID/_SECRET (src/config.ts) and
-// the management API's user body (src/http/api/users.ts).
-const POOL_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const USERNAME = /^[^@\s]+$/;
-const EMAIL = /^[^@\s]+@[^@\s]+$/;
-const PASSWORD = { min: 8, max: 256 };
-const ID = { max: 64 };
-
-const pool = (values: OptionValues) => optional(values, 'pool', ID);
-
-const poolOption: Record<string, OptionSpec> = {
-  pool: { type: 'string', value: 'POOL_ID', description: 'user pool (default: the default pool)' },
-};
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function password(values: OptionValues): Promise<string | undefined> {
-  if (values['password-stdin'] && values.password !== undefined) {
-    throw usageError('give either --password or --password-stdin, not both');
-  }
-  if (!values['password-stdin']) return optional(values, 'password', PASSWORD);
-  // One trailing line break is the `echo`/here-string's, not the password's.
-  const read = (await readStdin()).replace(/\r?\n$/, '');
-  if (read.length < PASSWORD.min)
-    throw usageError(`--password-stdin: the password must be at least ${PASSWORD.min} characters`);
-  if (read.length > PASSWORD.max)
-    throw usageError(`--password-stdin: the password must be at most ${PASSWORD.max} characters`);
-  return read;
-}
 
 // --- the commands -----------------------------------------------------------------------------
 
@@ -325,6 +219,44 @@ export const COMMANDS: Command[] = [
     render: renderCreateUser,
   }),
   define({
+    group: 'users',
+    name: 'set-password',
+    summary: "Set a user's password; their sessions end unless --keep-sessions.",
+    details:
+      'For a user locked out or a password that leaked: the same as the console and ' +
+      'POST /api/v2/users/:userId/password — the sessions end through the session core (reason ' +
+      'admin_password_reset, actor cli), apps are notified, and CAEP credential-change events go out.',
+    synopsis: '[--pool POOL_ID] --user USER_ID (--password-stdin | --password PASSWORD) [--keep-sessions]',
+    options: {
+      ...poolOption,
+      user: { type: 'string', value: 'USER_ID', description: 'the user' },
+      'password-stdin': {
+        type: 'boolean',
+        description: 'read the password from stdin (one trailing newline is dropped)',
+      },
+      password: {
+        type: 'string',
+        value: 'PASSWORD',
+        description: 'the password (visible in shell history and `ps`: prefer --password-stdin)',
+      },
+      'keep-sessions': { type: 'boolean', description: "keep the user's sessions (default: end them all)" },
+    },
+    async parse(values) {
+      const userId = required(values, 'user', ID);
+      const secret = await password(values);
+      if (secret === undefined) throw usageError('--password or --password-stdin is required');
+      const poolId = pool(values);
+      return {
+        userId,
+        password: secret,
+        keepSessions: values['keep-sessions'] === true,
+        ...(poolId === undefined ? {} : { pool: poolId }),
+      };
+    },
+    run: async (ctx, input) => (await commands()).setUserPassword(ctx, input),
+    render: renderPasswordSet,
+  }),
+  define({
     group: 'sessions',
     name: 'list',
     summary: "List a user's live sessions: device, IP, apps, times.",
@@ -382,6 +314,8 @@ export const COMMANDS: Command[] = [
     render: renderRotated,
   }),
 ];
+
+export type { Command, OptionValues } from './command.ts';
 
 export const GROUPS = [...new Set(COMMANDS.map((c) => c.group))];
 

@@ -122,6 +122,23 @@ export async function createUser(ctx: CliContext, input: CreateUserInput) {
   return { ...presentUser(created.user), generatedPassword };
 }
 
+export async function setUserPassword(
+  ctx: CliContext,
+  input: { pool?: string; userId: string; password: string; keepSessions: boolean },
+) {
+  const pool = await resolvePool(ctx, input.pool);
+  const result = await ctx.services.users.setPassword(pool.id, input.userId, input.password, {
+    endSessions: !input.keepSessions,
+    actor: CLI_ACTOR,
+  });
+  if (!result.ok) {
+    if (result.reason === 'not_found')
+      throw failure(`user "${input.userId}" not found in user pool ${pool.id}`);
+    throw failure(`the password ${result.problem}`);
+  }
+  return { userId: input.userId, poolId: pool.id, sessionsEnded: result.ended?.sessions ?? 0 };
+}
+
 async function requireUser(ctx: CliContext, poolId: string, userId: string) {
   const user = await ctx.services.users.get(poolId, userId);
   if (!user) throw failure(`user "${userId}" not found in user pool ${poolId}`);

@@ -10,6 +10,7 @@ import type {
   listPools,
   listSessions,
   rotateKeys,
+  setUserPassword,
   updatePool,
 } from './commands.ts';
 
@@ -127,6 +128,14 @@ export function renderCreateUser(user: Result<typeof createUser>): string {
   ];
   if (user.generatedPassword !== null) rows.push(['password', `${user.generatedPassword}  ${SHOWN_ONCE}`]);
   return `Created user.\n${fields(rows)}`;
+}
+
+export function renderPasswordSet(result: Result<typeof setUserPassword>): string {
+  const ended =
+    result.sessionsEnded === 0
+      ? 'no session ended'
+      : `${plural(result.sessionsEnded, 'session')} ended (reason admin_password_reset, actor cli)`;
+  return `New password set for user ${result.userId}: ${ended}.`;
 }
 
 export function renderSessions(result: Result<typeof listSessions>): string {
