@@ -132,4 +132,27 @@ describe('console: new password and self sign-up', () => {
     const wrong = await browser.submit('/console/time-zone', '/console/time-zone', { tz: 'Mars/Olympus' });
     expect(wrong.statusCode).toBe(400);
   });
+
+  it("draws the dashboard's hours in the reader's zone, named; a half-hour zone's columns run from :30", async () => {
+    const browser = await signedIn();
+    // A session ended within the chart's 72 hours, so that its table has a row.
+    const { user } = await createAppAndUser(server);
+    const { token } = await login(server, appId, user.username, user.password);
+    await server.app.inject({
+      method: 'POST',
+      url: '/api/v2/logout',
+      headers: { authorization: `Bearer ${token}` },
+    });
+
+    const utc = await browser.get(base);
+    expect(utc.body).toContain('Sessions ended per hour, last 3 days (UTC)');
+    expect(utc.body).toMatch(/, \d{2}:00–\d{2}:00 UTC</);
+
+    await browser.submit('/console/time-zone', '/console/time-zone', { tz: 'Australia/Adelaide', back: base });
+    const local = await browser.get(base);
+    expect(local.body).toContain('Sessions ended per hour, last 3 days (Australia/Adelaide)');
+    expect(local.body).toContain('<th scope="col">Hour (Australia/Adelaide)</th>');
+    expect(local.body).toMatch(/, \d{2}:30–\d{2}:30 Australia\/Adelaide</);
+    expect(local.body).not.toMatch(/\d{2}:00 UTC</);
+  });
 });

@@ -28,15 +28,18 @@ type Who = (typeof WHO)[number]['key'];
 const whoOf = (reason: string): Who =>
   WHO.find((w) => (w.reasons as readonly string[]).includes(reason))?.key ?? 'other';
 
-// The console writes times in UTC (formats.ts); the axis does too, and says so.
-const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' });
-const hourOf = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'UTC',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-const hourText = (ms: number) => `${day.format(ms)}, ${hourOf.format(ms)}–${hourOf.format(ms + HOUR_MS)} UTC`;
+// The axis and the hours are written in the reader's time zone, named on the chart as the
+// console's times are. The columns are the store's hours (whole UTC hours): in a zone with a
+// half-hour offset a column reads "14:30–15:30", and a day's label goes under the first column
+// that starts in it.
+function hourFormats(timeZone: string) {
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short' });
+  const hourOf = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return {
+    day: (ms: number) => day.format(ms),
+    hourText: (ms: number) => `${day.format(ms)}, ${hourOf.format(ms)}–${hourOf.format(ms + HOUR_MS)} ${timeZone}`,
+  };
+}
 
 function figure(
   id: string,
@@ -96,7 +99,8 @@ function liveSection(frame: ConsoleFrame, o: Overview) {
   return figure('live', 'Live sessions per app', summary, o.live.length > 0 ? chart : null, table, more);
 }
 
-function endsSection(o: Overview) {
+function endsSection(o: Overview, timeZone: string) {
+  const { day, hourText } = hourFormats(timeZone);
   const hours = Array.from({ length: o.hours }, (_, i) => o.since + i * HOUR_MS);
   const cells = new Map<string, number>();
   const totals = new Map<Who, number>();
@@ -131,12 +135,12 @@ function endsSection(o: Overview) {
           .map((w) => `${totals.get(w.key)} by ${w.label.toLowerCase()}`)
           .join(', ')}. The busiest hour was ${hourText(busiest.hour)}, with ${busiest.n}.`;
   const ticks = hours.flatMap((hour, index) =>
-    hour % 86_400_000 === 0 ? [{ index, text: day.format(hour) }] : [],
+    index > 0 && day(hour) !== day(hours[index - 1]!) ? [{ index, text: day(hour) }] : [],
   );
-  if ((ticks[0]?.index ?? o.hours) >= 10) ticks.unshift({ index: 0, text: day.format(hours[0]!) });
+  if ((ticks[0]?.index ?? o.hours) >= 10) ticks.unshift({ index: 0, text: day(hours[0]!) });
   const chart = columnChart({
     id: 'ends-chart',
-    title: 'Sessions ended per hour, last 3 days (UTC)',
+    title: `Sessions ended per hour, last 3 days (${timeZone})`,
     desc: summary,
     columns,
     ticks,
@@ -145,7 +149,7 @@ function endsSection(o: Overview) {
   const legend = html`<ul class="chart-legend" aria-label="Ended by">${WHO.map((w) => html`<li><span class="swatch who-${w.key}" aria-hidden="true"></span>${w.label}</li>`)}</ul>`;
   const busy = hours.filter((_, i) => columns[i]!.length > 0);
   const table = html`<table class="data"><caption class="visually-hidden">Sessions ended per hour, by who ended them</caption>
-  <thead><tr><th scope="col">Hour (UTC)</th>${WHO.map((w) => html`<th scope="col" class="num">${w.label}</th>`)}</tr></thead>
+  <thead><tr><th scope="col">Hour (${timeZone})</th>${WHO.map((w) => html`<th scope="col" class="num">${w.label}</th>`)}</tr></thead>
   <tbody>${
     busy.length === 0
       ? html`<tr><td colspan="${WHO.length + 1}">None</td></tr>`
@@ -205,7 +209,7 @@ export function dashboardPage(frame: ConsoleFrame, o: Overview) {
 <div class="dashboard">
 ${liveSection(frame, o)}
 ${noticesSection(o)}
-${endsSection(o)}
+${endsSection(o, frame.timeZone)}
 </div>`,
   );
 }
