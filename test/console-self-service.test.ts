@@ -148,7 +148,10 @@ describe('console: new password and self sign-up', () => {
     expect(utc.body).toContain('Sessions ended per hour, last 3 days (UTC)');
     expect(utc.body).toMatch(/, \d{2}:00–\d{2}:00 UTC</);
 
-    await browser.submit('/console/time-zone', '/console/time-zone', { tz: 'Australia/Adelaide', back: base });
+    await browser.submit('/console/time-zone', '/console/time-zone', {
+      tz: 'Australia/Adelaide',
+      back: base,
+    });
     const local = await browser.get(base);
     expect(local.body).toContain('Sessions ended per hour, last 3 days (Australia/Adelaide)');
     expect(local.body).toContain('<th scope="col">Hour (Australia/Adelaide)</th>');

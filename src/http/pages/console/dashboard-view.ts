@@ -34,10 +34,16 @@ const whoOf = (reason: string): Who =>
 // that starts in it.
 function hourFormats(timeZone: string) {
   const day = new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short' });
-  const hourOf = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const hourOf = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
   return {
     day: (ms: number) => day.format(ms),
-    hourText: (ms: number) => `${day.format(ms)}, ${hourOf.format(ms)}–${hourOf.format(ms + HOUR_MS)} ${timeZone}`,
+    hourText: (ms: number) =>
+      `${day.format(ms)}, ${hourOf.format(ms)}–${hourOf.format(ms + HOUR_MS)} ${timeZone}`,
   };
 }
 
