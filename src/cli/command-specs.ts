@@ -14,6 +14,7 @@ import {
   optional,
   POOL_ID,
   password,
+  passwordOptions,
   pool,
   poolOption,
   required,
@@ -184,15 +185,7 @@ export const COMMANDS: Command[] = [
       username: { type: 'string', value: 'NAME', description: 'sign-in name, without "@" or spaces' },
       email: { type: 'string', value: 'EMAIL', description: 'sign-in email (case is ignored)' },
       name: { type: 'string', value: 'NAME', description: 'display name' },
-      'password-stdin': {
-        type: 'boolean',
-        description: 'read the password from stdin (one trailing newline is dropped)',
-      },
-      password: {
-        type: 'string',
-        value: 'PASSWORD',
-        description: 'the password (visible in shell history and `ps`: prefer --password-stdin)',
-      },
+      ...passwordOptions,
     },
     async parse(values) {
       const username = optional(values, 'username', { max: 100 });
@@ -230,15 +223,7 @@ export const COMMANDS: Command[] = [
     options: {
       ...poolOption,
       user: { type: 'string', value: 'USER_ID', description: 'the user' },
-      'password-stdin': {
-        type: 'boolean',
-        description: 'read the password from stdin (one trailing newline is dropped)',
-      },
-      password: {
-        type: 'string',
-        value: 'PASSWORD',
-        description: 'the password (visible in shell history and `ps`: prefer --password-stdin)',
-      },
+      ...passwordOptions,
       'keep-sessions': { type: 'boolean', description: "keep the user's sessions (default: end them all)" },
     },
     async parse(values) {

@@ -46,6 +46,19 @@ export const poolOption: Record<string, OptionSpec> = {
   pool: { type: 'string', value: 'POOL_ID', description: 'user pool (default: the default pool)' },
 };
 
+/** --password-stdin and --password, read by password(). */
+export const passwordOptions: Record<string, OptionSpec> = {
+  'password-stdin': {
+    type: 'boolean',
+    description: 'read the password from stdin (one trailing newline is dropped)',
+  },
+  password: {
+    type: 'string',
+    value: 'PASSWORD',
+    description: 'the password (visible in shell history and `ps`: prefer --password-stdin)',
+  },
+};
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -64,6 +64,44 @@ export function defineStoreContract(
       updatedAt: T0,
       ...extra,
     });
+    /** An enabled poll stream of an app, created at `at`. */
+    const pollStream = (
+      poolId: string,
+      appId: string,
+      at: number,
+      extra: Partial<EventStream> = {},
+    ): EventStream => ({
+      id: newId(),
+      poolId,
+      appId,
+      delivery: 'poll',
+      endpointUrl: null,
+      authorizationHeader: null,
+      eventsRequested: null,
+      eventsDelivered: [],
+      description: null,
+      status: 'enabled',
+      statusReason: null,
+      createdAt: at,
+      updatedAt: at,
+      lastPolledAt: null,
+      lastVerificationAt: null,
+      ...extra,
+    });
+    /** A verification event (SSF §8.1.4) on one stream, its state carried in the detail. */
+    const queueVerification = (poolId: string, streamId: string, state: string, at: number) =>
+      store.ssf.queue({
+        poolId,
+        appIds: [],
+        streamId,
+        eventType: 'verification',
+        sessionId: null,
+        userId: null,
+        endId: null,
+        reason: null,
+        detail: { state },
+        at,
+      });
     async function session(poolId: string, userId: string, appIds: string[], at = T0) {
       const s: Session = {
         id: newId(),
@@ -680,35 +718,8 @@ export function defineStoreContract(
       const receiver = app(P);
       await store.apps.create(receiver);
       const streamId = newId();
-      await store.ssf.createStream({
-        id: streamId,
-        poolId: P,
-        appId: receiver.id,
-        delivery: 'poll',
-        endpointUrl: null,
-        authorizationHeader: null,
-        eventsRequested: null,
-        eventsDelivered: [],
-        description: null,
-        status: 'enabled',
-        statusReason: null,
-        createdAt: at,
-        updatedAt: at,
-        lastPolledAt: null,
-        lastVerificationAt: null,
-      });
-      const queued = await store.ssf.queue({
-        poolId: P,
-        appIds: [],
-        streamId,
-        eventType: 'verification',
-        sessionId: null,
-        userId: null,
-        endId: null,
-        reason: null,
-        detail: { state: 'x' },
-        at,
-      });
+      await store.ssf.createStream(pollStream(P, receiver.id, at, { id: streamId }));
+      const queued = await queueVerification(P, streamId, 'x', at);
       expect(queued).toEqual([receiver.id]);
       const waiting = byKind(await store.notices.counts(at));
       expect(waiting.backchannel).toEqual({ ...before.backchannel, pending: before.backchannel.pending + 2 });
@@ -740,40 +751,10 @@ export function defineStoreContract(
       const at = T0 + 50_000;
       const receiver = app(P);
       await store.apps.create(receiver);
-      const stream = (id: string): EventStream => ({
-        id,
-        poolId: P,
-        appId: receiver.id,
-        delivery: 'poll',
-        endpointUrl: null,
-        authorizationHeader: null,
-        eventsRequested: null,
-        eventsDelivered: [],
-        description: null,
-        status: 'enabled',
-        statusReason: null,
-        createdAt: at,
-        updatedAt: at,
-        lastPolledAt: null,
-        lastVerificationAt: null,
-      });
       const [mine, other] = [newId(), newId()];
-      for (const id of [mine, other]) await store.ssf.createStream(stream(id));
-      const verification = (streamId: string, state: string) =>
-        store.ssf.queue({
-          poolId: P,
-          appIds: [],
-          streamId,
-          eventType: 'verification',
-          sessionId: null,
-          userId: null,
-          endId: null,
-          reason: null,
-          detail: { state },
-          at,
-        });
-      for (const state of ['refused', 'acknowledged']) await verification(mine, state);
-      await verification(other, 'refused elsewhere');
+      for (const id of [mine, other]) await store.ssf.createStream(pollStream(P, receiver.id, at, { id }));
+      for (const state of ['refused', 'acknowledged']) await queueVerification(P, mine, state, at);
+      await queueVerification(P, other, 'refused elsewhere', at);
       const sets = await store.ssf.pollable(P, mine, 10);
       const refused = sets.find((x) => x.detail?.state === 'refused')!;
       const acked = sets.find((x) => x.detail?.state === 'acknowledged')!;
@@ -915,26 +896,15 @@ export function defineStoreContract(
       const streams: Record<string, string> = {};
       for (const a of [receiver, unused]) {
         streams[a.id] = newId();
-        await store.ssf.createStream({
-          id: streams[a.id]!,
-          poolId: P,
-          appId: a.id,
-          delivery: 'poll',
-          endpointUrl: null,
-          authorizationHeader: null,
-          eventsRequested: null,
-          eventsDelivered: [
-            'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
-            'https://schemas.openid.net/secevent/caep/event-type/credential-change',
-          ],
-          description: null,
-          status: 'enabled',
-          statusReason: null,
-          createdAt: at,
-          updatedAt: at,
-          lastPolledAt: null,
-          lastVerificationAt: null,
-        });
+        await store.ssf.createStream(
+          pollStream(P, a.id, at, {
+            id: streams[a.id]!,
+            eventsDelivered: [
+              'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
+              'https://schemas.openid.net/secevent/caep/event-type/credential-change',
+            ],
+          }),
+        );
       }
       const u = user(P, { passwordHash: 'old-hash' });
       await store.users.create(u);
