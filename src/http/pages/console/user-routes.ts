@@ -57,6 +57,33 @@ export function userRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) 
     );
   }
 
+  /** The user's page: their sessions with app names, and the forms as given (with what to fix). */
+  async function showUser(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    s: Signed,
+    user: User,
+    forms: { form?: ProfileForm; errors?: ProfileProblems; passwordError?: string } = {},
+    status = 200,
+  ) {
+    const [sessions, names] = await Promise.all([
+      services.sessions.listOfUser(s.pool.id, user.id),
+      appNames(s.pool.id),
+    ]);
+    return show(
+      reply,
+      userPage(guard.frame(req, reply, s, 'users'), {
+        user,
+        sessions,
+        appNames: names,
+        form: forms.form ?? profileFormOf(user),
+        errors: forms.errors ?? {},
+        ...(forms.passwordError === undefined ? {} : { passwordError: forms.passwordError }),
+      }),
+      status,
+    );
+  }
+
   async function appNames(poolId: string) {
     return new Map((await services.apps.list(poolId)).map((a) => [a.id, a.name]));
   }
@@ -69,20 +96,7 @@ export function userRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) 
       if (!s) return reply;
       const user = await userIn(s, req, reply);
       if (!user) return reply;
-      const [sessions, names] = await Promise.all([
-        services.sessions.listOfUser(s.pool.id, user.id),
-        appNames(s.pool.id),
-      ]);
-      return show(
-        reply,
-        userPage(guard.frame(req, reply, s, 'users'), {
-          user,
-          sessions,
-          appNames: names,
-          form: profileFormOf(user),
-          errors: {},
-        }),
-      );
+      return showUser(req, reply, s, user);
     },
   );
 
@@ -105,15 +119,7 @@ export function userRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) 
       email: input.email ?? '',
       name: input.name ?? '',
     };
-    const [sessions, names] = await Promise.all([
-      services.sessions.listOfUser(s.pool.id, user.id),
-      appNames(s.pool.id),
-    ]);
-    return show(
-      reply,
-      userPage(guard.frame(req, reply, s, 'users'), { user, sessions, appNames: names, form, errors }),
-      updated.reason === 'invalid' ? 400 : 409,
-    );
+    return showUser(req, reply, s, user, { form, errors }, updated.reason === 'invalid' ? 400 : 409);
   });
 
   userForm('/password', async (s, user, req, reply) => {
@@ -127,22 +133,7 @@ export function userRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) 
     if (result.ok) return redirectTo(reply, `${path}?notice=password-set&n=${result.ended?.sessions ?? 0}`);
     if (result.reason === 'not_found')
       return guard.notFound(reply, 'This pool has no user with this id.', `${poolPath(s.pool.id)}/users`);
-    const [sessions, names] = await Promise.all([
-      services.sessions.listOfUser(s.pool.id, user.id),
-      appNames(s.pool.id),
-    ]);
-    return show(
-      reply,
-      userPage(guard.frame(req, reply, s, 'users'), {
-        user,
-        sessions,
-        appNames: names,
-        form: profileFormOf(user),
-        errors: {},
-        passwordError: result.problem ?? 'was refused',
-      }),
-      400,
-    );
+    return showUser(req, reply, s, user, { passwordError: result.problem ?? 'was refused' }, 400);
   });
 
   userForm<{ sid: string }>('/sessions/:sid/end', async (s, user, req, reply) => {
