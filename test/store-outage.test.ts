@@ -209,6 +209,37 @@ describe.skipIf(!pg)('PostgreSQL down, then back (through a TCP proxy)', () => {
     }
   });
 
+  it('session activity that cannot be recorded is one line per outage, not one per request', async () => {
+    const [first, ...sessions] = await Promise.all(
+      [1, 2, 3, 4, 5].map(() => login(node, signedIn.appId, signedIn.account, signedIn.password)),
+    );
+    // A write that works first: whatever outage an earlier test left open in the log is over.
+    await me(first!.token);
+    await new Promise((r) => setTimeout(r, 200));
+    recorded.lines.length = 0;
+    await proxy.cut();
+    try {
+      for (const s of sessions) await me(s.token);
+      // The writes are not awaited by the requests: give them their turn to fail.
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      await proxy.restore();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    // Past the touch interval, the next request records again, and says the store is back.
+    const fresh = await login(node, signedIn.appId, signedIn.account, signedIn.password);
+    await me(fresh.token);
+    await new Promise((r) => setTimeout(r, 300));
+    const about = recorded.lines.filter((l) => l.msg.startsWith('recording session activity'));
+    expect(about).toEqual([
+      {
+        level: 'warn',
+        msg: 'recording session activity: the store is unavailable; retrying until it answers',
+      },
+      { level: 'info', msg: 'recording session activity: the store answers again' },
+    ]);
+  });
+
   it('the background work logs one line per outage, keeps going, and says when the store is back', async () => {
     recorded.lines.length = 0;
     node.services.backchannel.start(20);

@@ -155,6 +155,7 @@ export async function createServices(deps: ServiceDeps) {
     clock,
     idleTTL: settings.sessionIdleTTL,
     absoluteTTL: settings.sessionAbsoluteTTL,
+    log,
   });
   // Console sign-ins get their own throttle (its own counts), with the hosted login's limits
   // per (email, address), and lockouts doubling up to a day while an address keeps guessing.

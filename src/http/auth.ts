@@ -67,9 +67,8 @@ export async function findUser(services: Services, request: FastifyRequest): Pro
   }
   // A token of one pool is never accepted in another.
   if (poolHeader !== null && poolHeader !== principal.poolId) return null;
-  services.sessions
-    .recordActivity(principal.poolId, principal.sessionId, principal.appSessionId)
-    .catch((error: unknown) => request.log.warn({ err: error }, 'recording session activity failed'));
+  // Not waited for; it reports its own failures (once per store outage).
+  void services.sessions.recordActivity(principal.poolId, principal.sessionId, principal.appSessionId);
   return principal;
 }
 

@@ -3,7 +3,9 @@
 import type { Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
 import { hashSecret, newId, newSecret } from '../ids.ts';
+import type { Logger } from '../logger.ts';
 import type { AppSession, Session, SessionWithApps } from '../model.ts';
+import { createOutageLog } from '../outage-log.ts';
 import { parseDevice } from './device.ts';
 import type { SessionCore } from './session-core.ts';
 
@@ -15,6 +17,8 @@ export interface SessionServiceDeps {
   idleTTL: number;
   /** Seconds. */
   absoluteTTL: number;
+  /** Where a failed activity write is told: once per store outage (outage-log.ts). */
+  log: Logger;
 }
 
 export interface StartedSession {
@@ -33,6 +37,9 @@ export function createSessionService(deps: SessionServiceDeps) {
   const { store, core, clock } = deps;
   const idleMs = deps.idleTTL * 1000;
   const lastTouch = new Map<string, number>();
+  // Every request with a session notes its activity: while the store is away that would be a
+  // line per request on top of the request's own answer.
+  const activityLog = createOutageLog(deps.log, 'recording session activity');
   // The sweeper reads expiries by time window. At boot the window opens one absolute
   // lifetime back: anything expired before that has no usable cookie or token left anyway.
   let sweptUntil = clock.now() - deps.absoluteTTL * 1000;
@@ -142,7 +149,11 @@ export function createSessionService(deps: SessionServiceDeps) {
     isSignedIn: (poolId: string, userId: string, appId: string | null) =>
       store.sessions.isSignedIn(poolId, userId, appId, clock.now()),
 
-    /** Notes activity (throttled); never fails the request that triggered it. */
+    /**
+     * Notes activity (throttled); never fails, nor fails the request that triggered it: a
+     * write that fails is logged (once per store outage), and the session's next request past
+     * the interval writes again.
+     */
     async recordActivity(poolId: string, sessionId: string, appSessionId: string | null): Promise<void> {
       const now = clock.now();
       const key = appSessionId ?? sessionId;
@@ -150,7 +161,12 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (previous !== undefined && now - previous < TOUCH_INTERVAL_MS) return;
       if (lastTouch.size >= TOUCH_MEMORY) lastTouch.clear();
       lastTouch.set(key, now);
-      await store.sessions.touch(poolId, sessionId, appSessionId, now, now + idleMs);
+      try {
+        await store.sessions.touch(poolId, sessionId, appSessionId, now, now + idleMs);
+        activityLog.succeeded();
+      } catch (error) {
+        activityLog.failed(error, 'recording session activity failed');
+      }
     },
 
     /** Ends sessions past their idle or absolute expiry, pool by pool. Returns how many ended. */

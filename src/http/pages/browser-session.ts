@@ -16,9 +16,8 @@ export async function browserSession(
   // The index knows of an end committed on another node before this node's store read may.
   if (!session || services.index.has(session.id)) return null;
   if (!options.touch) return session;
-  services.sessions
-    .recordActivity(session.poolId, session.id, null)
-    .catch((error: unknown) => request.log.warn({ err: error }, 'recording session activity failed'));
+  // Not waited for; it reports its own failures (once per store outage).
+  void services.sessions.recordActivity(session.poolId, session.id, null);
   return session;
 }
 
