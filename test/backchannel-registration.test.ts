@@ -6,9 +6,8 @@
 // the accepted public target is an address literal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageClient } from './helpers/page-client.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { TEST_ADMIN as ADMIN, startTestServer, type TestServer } from './helpers/server.ts';
 
-const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' };
 /** RFC 5737 documentation range: public to the guard, and nothing is sent to it here. */
 const PUBLIC_URI = 'https://203.0.113.7/backchannel';
 const RANGES = 'a loopback, private or link-local address';

@@ -3,10 +3,8 @@
 // nothing; its Confirm form carries the same fields, a CSRF token and confirm=yes, and only
 // that post acts; Cancel is a link back. A post with any other confirm value is a first post.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confirmationOf, csrfOf, type PageClient, pageClient } from './helpers/page-client.ts';
+import { confirmationOf, consoleClient, csrfOf } from './helpers/page-client.ts';
 import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
-
-const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' };
 
 describe('console confirmations', () => {
   let server: TestServer;
@@ -22,11 +20,7 @@ describe('console confirmations', () => {
   });
   afterAll(() => server.close());
 
-  async function signedIn(): Promise<PageClient> {
-    const browser = pageClient(server);
-    expect((await browser.submit('/console/login', '/console/login', ADMIN)).statusCode).toBe(303);
-    return browser;
-  }
+  const signedIn = () => consoleClient(server);
 
   async function signedInUser(name: string) {
     const { user } = await createAppAndUser(server, {}, { name });

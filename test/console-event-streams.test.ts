@@ -1,10 +1,8 @@
 // The Event streams section of an app's console page: a stream whose SETs were given up on shows
 // Retry failed, whose CSRF-checked post queues them again on that stream (and no other).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PageClient, pageClient } from './helpers/page-client.ts';
+import { consoleClient } from './helpers/page-client.ts';
 import { createAppAndUser, startTestServer, type TestServer } from './helpers/server.ts';
-
-const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' };
 
 describe('console: event streams, Retry failed', () => {
   let server: TestServer;
@@ -20,11 +18,7 @@ describe('console: event streams, Retry failed', () => {
   });
   afterAll(() => server.close());
 
-  async function signedIn(): Promise<PageClient> {
-    const browser = pageClient(server);
-    expect((await browser.submit('/console/login', '/console/login', ADMIN)).statusCode).toBe(303);
-    return browser;
-  }
+  const signedIn = () => consoleClient(server);
 
   /** A poll stream with one SET its poller refused (setErrs): failed on the stream's ledger. */
   async function streamWithFailedSet() {

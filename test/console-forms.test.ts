@@ -5,9 +5,14 @@
 // console-confirm.test.ts shows that nothing ends without it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfOf, type PageClient, pageClient } from './helpers/page-client.ts';
-import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
-
-const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' };
+import {
+  TEST_ADMIN as ADMIN,
+  createAppAndUser,
+  getMe,
+  login,
+  startTestServer,
+  type TestServer,
+} from './helpers/server.ts';
 
 describe('console forms', () => {
   let server: TestServer;

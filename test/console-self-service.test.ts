@@ -3,10 +3,8 @@
 // pool's self sign-up on and off; the audit trail names the reset; times follow the reader's
 // chosen time zone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PageClient, pageClient } from './helpers/page-client.ts';
+import { consoleClient } from './helpers/page-client.ts';
 import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
-
-const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' };
 
 describe('console: new password and self sign-up', () => {
   let server: TestServer;
@@ -22,11 +20,7 @@ describe('console: new password and self sign-up', () => {
   });
   afterAll(() => server.close());
 
-  async function signedIn(): Promise<PageClient> {
-    const browser = pageClient(server);
-    expect((await browser.submit('/console/login', '/console/login', ADMIN)).statusCode).toBe(303);
-    return browser;
-  }
+  const signedIn = () => consoleClient(server);
 
   const signsIn = async (account: string, password: string) =>
     (

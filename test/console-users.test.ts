@@ -3,10 +3,16 @@
 // an app, and an audit trail that names its actors, apps and the users it logged out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../src/domain/ids.ts';
-import { type PageClient, pageClient } from './helpers/page-client.ts';
-import { createAppAndUser, getMe, login, startTestServer, type TestServer } from './helpers/server.ts';
+import { consoleClient, pageClient } from './helpers/page-client.ts';
+import {
+  TEST_ADMIN as ADMIN,
+  createAppAndUser,
+  getMe,
+  login,
+  startTestServer,
+  type TestServer,
+} from './helpers/server.ts';
 
-const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' };
 const PASSWORD = 'correct horse battery';
 
 describe('console users, apps and audit', () => {
@@ -23,11 +29,7 @@ describe('console users, apps and audit', () => {
   });
   afterAll(() => server.close());
 
-  async function signedIn(): Promise<PageClient> {
-    const browser = pageClient(server);
-    expect((await browser.submit('/console/login', '/console/login', ADMIN)).statusCode).toBe(303);
-    return browser;
-  }
+  const signedIn = () => consoleClient(server);
 
   const rowsOf = (body: string) =>
     [...body.matchAll(/<a class="handle" href="[^"]+\/users\/[^"]+">([^<]+)<\/a>/g)].map((m) => m[1]);

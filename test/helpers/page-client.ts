@@ -1,7 +1,7 @@
 // An in-process "browser" for the hosted pages: app.inject with a cookie jar, form posts, and
 // the CSRF token read from the last page, the way a browser would submit it.
 import type { LightMyRequestResponse } from 'fastify';
-import type { TestServer } from './server.ts';
+import { TEST_ADMIN, type TestServer } from './server.ts';
 
 export interface PageClient {
   get(url: string, options?: { remoteAddress?: string }): Promise<LightMyRequestResponse>;
@@ -120,4 +120,12 @@ export function pageClient(server: Pick<TestServer, 'app'>): PageClient {
     cookieHeader,
   };
   return client;
+}
+
+/** A browser signed in to the console as the test server's administrator. */
+export async function consoleClient(server: Pick<TestServer, 'app'>): Promise<PageClient> {
+  const browser = pageClient(server);
+  const res = await browser.submit('/console/login', '/console/login', TEST_ADMIN);
+  if (res.statusCode !== 303) throw new Error(`console sign-in: ${res.statusCode}`);
+  return browser;
 }

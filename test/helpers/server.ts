@@ -25,6 +25,9 @@ import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { ThrottleCounters } from '../../src/throttle/counters.ts';
 
+/** The console administrator every test server is bootstrapped with. */
+export const TEST_ADMIN = { email: 'admin@example.com', password: 'admin-password-123' } as const;
+
 export const quietLog = { info() {}, warn() {}, error() {} };
 
 /** A TCP port free on loopback right now. */
@@ -151,8 +154,8 @@ export async function startTestServer(
     bootstrap: {
       poolId: undefined,
       poolSecret,
-      adminEmail: 'admin@example.com',
-      adminPassword: 'admin-password-123',
+      adminEmail: TEST_ADMIN.email,
+      adminPassword: TEST_ADMIN.password,
     },
   });
   const app = await buildApp({
