@@ -27,6 +27,15 @@ export interface SqlDriver {
    * ones; empty on SQLite, where one writer at a time holds the database anyway.
    */
   readonly skipLocked: string;
+  /**
+   * Planner hints where a planner needs them, empty or as is elsewhere. SQLite plans by the
+   * statistics it last gathered: on those of an empty outbox it led with the wrong index during
+   * a mass logout (bench/README.md (h)); PostgreSQL plans these queries right as written.
+   * `useIndex(name)` follows a FROM table (SQLite's INDEXED BY); `notLeading(column)` is a
+   * column no index may lead the plan with (SQLite's unary `+`).
+   */
+  useIndex(name: string): string;
+  notLeading(column: string): string;
   /** An SQL expression giving a fresh random 32-hex-digit id per row (set-based inserts). */
   readonly randomId: string;
   /** The name of the unique index a write violated, or null when `error` is something else. */

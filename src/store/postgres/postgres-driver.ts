@@ -113,6 +113,8 @@ export function createPostgresDriver(connectionString: string, options: Postgres
         .map(([name, type]) => `${name} ${type === 'integer' ? 'bigint' : 'text'}`)
         .join(', ')})`,
     skipLocked: ' FOR UPDATE SKIP LOCKED',
+    useIndex: () => '',
+    notLeading: (column) => column,
     randomId: "replace(CAST(gen_random_uuid() AS TEXT), '-', '')",
     uniqueViolation(error) {
       const e = error as { code?: string; constraint?: string };

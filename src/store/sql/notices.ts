@@ -22,7 +22,7 @@ import { num, type Row, str } from './sql-helpers.ts';
  * partial index only when the query repeats its terms; with `route = 'backchannel'` alone it
  * scanned the whole table), and the order is the index's (with `, id` added both databases
  * sorted every due row for each claim: a 30,000-notice kick made each claim slower than the
- * last). SQLite is told the index (INDEXED BY): with statistics taken before a mass logout it
+ * last). SQLite is told the index (`useIndex`): with statistics taken before a mass logout it
  * preferred notices_outcome (status) and sorted every pending row for each claim.
  */
 export function claimNotices(
@@ -35,7 +35,7 @@ export function claimNotices(
 ): Promise<Row[]> {
   return db.query(
     `WITH picked AS MATERIALIZED (
-       SELECT id FROM notices${db.kind === 'sqlite' ? ' INDEXED BY notices_due' : ''}
+       SELECT id FROM notices${db.useIndex('notices_due')}
        WHERE status = 'pending' AND route IN ('backchannel', 'push') AND route = '${route}'
          AND next_attempt_at <= $1
        ORDER BY next_attempt_at LIMIT $3${db.skipLocked}
@@ -57,18 +57,10 @@ export function claimNotices(
  * `n.kind = 'backchannel'` PostgreSQL could use the partial index notices_app, and with
  * statistics from before a mass logout (few rows, few pending) it read every back-channel row
  * of the outbox through it for each run — 17 ms for 200 marks at 30,000 rows, and growing. As it
- * is, each mark's row is found by its key (2 ms).
+ * is, each mark's row is found by its key (2 ms). SQLite, on such statistics, led with the
+ * notices_outcome (status) index instead and read every pending row once per mark (200 marks
+ * took 2.8 s at 10,000 pending SETs): the status may not lead the plan (`notLeading`).
  */
-/**
- * `n.status = 'pending'` for the marks' WHERE. On SQLite the term is written `+n.status`, which
- * keeps the planner from leading with the notices_outcome (status) index: with statistics from
- * before a mass logout it did, and read every pending row once per mark — 200 marks took 2.8 s
- * at 10,000 pending SETs (bench (h), push), where looking each row up by its key takes
- * milliseconds. PostgreSQL, which has no such operator for text, finds the rows by key as is.
- */
-const pendingTerm = (db: SqlDriver) =>
-  db.kind === 'sqlite' ? "+n.status = 'pending'" : "n.status = 'pending'";
-
 export async function markNotices(
   db: SqlDriver,
   kind: 'backchannel' | 'set',
@@ -92,7 +84,7 @@ export async function markNotices(
        last_error: 'text',
        delivered_at: 'integer',
      })}
-     WHERE n.pool_id = m.pool AND n.id = m.notice AND n.kind = m.kind AND ${pendingTerm(db)}
+     WHERE n.pool_id = m.pool AND n.id = m.notice AND n.kind = m.kind AND ${db.notLeading('n.status')} = 'pending'
      RETURNING pool_id, id`,
     [
       JSON.stringify(

@@ -90,6 +90,8 @@ export function createSqliteDriver(file: string): SqlDriver {
         .map((name) => `value ->> '${name}' AS ${name}`)
         .join(', ')} FROM json_each(${p})) AS ${alias}`,
     skipLocked: '',
+    useIndex: (name) => ` INDEXED BY ${name}`,
+    notLeading: (column) => `+${column}`,
     randomId: 'lower(hex(randomblob(16)))',
     uniqueViolation(error) {
       const e = error as { errcode?: number; message?: string };
