@@ -6,6 +6,7 @@ import { requireAdmin } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { Envelope, ok } from '../envelope.ts';
 import { errors } from '../errors.ts';
+import { emptyBodyIsEveryFailed, replayBody } from './replay-body.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const NullableString = Type.Union([Type.String(), Type.Null()]);
@@ -83,24 +84,10 @@ export const eventStreamRoutes: RouteModule = (app, { services }) => {
           appId: Type.String({ minLength: 1, maxLength: 64 }),
           streamId: Type.String({ minLength: 1, maxLength: 64 }),
         }),
-        body: Type.Object(
-          {
-            ids: Type.Optional(
-              Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
-                maxItems: 1000,
-                description:
-                  'jtis of SETs to queue again (failed or delivered ones); omitted: every failed one',
-              }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
+        body: replayBody('jtis of SETs'),
         response: { 200: Envelope(Type.Object({ queued: Type.Integer() })) },
       },
-      // No body at all means no ids, as `{}` does: replay every failed SET.
-      preValidation: async (req) => {
-        req.body ??= {};
-      },
+      preValidation: emptyBodyIsEveryFailed,
     },
     async (req) => {
       const { poolId } = requireAdmin(services, req);

@@ -7,6 +7,7 @@ import type { RouteModule } from '../context.ts';
 import { Envelope, ok } from '../envelope.ts';
 import { errors } from '../errors.ts';
 import { DeliverySchema, presentDelivery } from '../presenters.ts';
+import { emptyBodyIsEveryFailed, replayBody } from './replay-body.ts';
 
 const AppParams = Type.Object({ appId: Type.String({ minLength: 1, maxLength: 64 }) });
 // An enum rather than a union of literals: its validation error lists the allowed values.
@@ -16,17 +17,7 @@ const ListQuery = Type.Object({
   page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
 });
-const ReplayBody = Type.Object(
-  {
-    ids: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
-        maxItems: 1000,
-        description: 'Deliveries to queue again (failed or delivered ones); omitted: every failed one',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
+const ReplayBody = replayBody('Deliveries');
 
 export const logoutDeliveryRoutes: RouteModule = (app, { services }) => {
   const tags = ['management'];
@@ -74,10 +65,7 @@ export const logoutDeliveryRoutes: RouteModule = (app, { services }) => {
         body: ReplayBody,
         response: { 200: Envelope(Type.Object({ queued: Type.Integer() })) },
       },
-      // No body at all means no ids, as `{}` does: replay every failed delivery.
-      preValidation: async (req) => {
-        req.body ??= {};
-      },
+      preValidation: emptyBodyIsEveryFailed,
     },
     async (req) => {
       const { poolId } = requireAdmin(services, req);
