@@ -3,8 +3,8 @@
 //
 // - Discovery (issuer-discovery.ts): where the token endpoint, the keys and the stream
 //   management endpoint are.
-// - Authorization: a client-credentials token with scope `ssf` (SSF 1.0 §7.1.1
-//   authorization_schemes urn:ietf:rfc:6749), renewed before it expires and once on a 401.
+// - Authorization (ssf-client.ts): a client-credentials token with scope `ssf`, renewed before
+//   it expires and once on a 401.
 // - The stream: the app's poll stream with this verifier's description, created if there is
 //   none (§8.1.1.1), enabled if it was paused or disabled (§8.1.2.2). A SET on a polled stream
 //   goes to whichever poller takes it: every process verifying tokens needs its own stream
@@ -18,9 +18,10 @@
 import { errors, type JWTPayload, jwtVerify } from 'jose';
 import { type FetchLike, SignoffError, SignoffErrorCode } from './http.ts';
 import type { IssuerMetadata } from './issuer-discovery.ts';
-import { failure, isRecord, type Json, REQUEST_TIMEOUT_MS, readJSON, within } from './json-response.ts';
+import { isRecord, type Json } from './json-response.ts';
 import { ForeignIssuer, type KeySet, KeySetUnavailable } from './key-set.ts';
 import type { RevocationIndex } from './revocation-index.ts';
+import { createSsfClient } from './ssf-client.ts';
 
 const POLL = 'urn:ietf:rfc:8936';
 /** CAEP 1.0 §3.1 and RISC 1.0 §2.7: the events that end tokens. */
@@ -33,8 +34,6 @@ const MAX_EVENTS = 500;
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
 const SWEEP_EVERY_MS = 60_000;
-/** The client token is renewed this long before it expires. */
-const TOKEN_MARGIN_MS = 30_000;
 
 /**
  * How the feed is doing, read on every `verify`: whether its last request succeeded, and when
@@ -92,12 +91,6 @@ export interface RevocationFeedOptions {
   onError?: ((error: Error) => void) | undefined;
 }
 
-/** RFC 6749 Appendix B: the client id and secret are form-encoded before Basic encoding (§2.3.1). */
-const formEncode = (value: string) =>
-  encodeURIComponent(value).replace(/[!'()*~]|%20/g, (c) =>
-    c === '%20' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-
 /**
  * Sets up the stream, loads the start-up revocations into the index, and starts the poll loop.
  * Resolves once the index holds what Signoff reported; rejects (with a {@link SignoffError})
@@ -122,62 +115,17 @@ export async function startRevocationFeed(options: RevocationFeedOptions): Promi
     streamId: null,
     closed: false,
   };
-  let token: { value: string; expiresAt: number } | null = null;
   let stream: { id: string; pollUrl: string } | null = null;
   /** How long a token may still live, seconds: learnt from the start-up route. */
   let tokenLifetime = 3600;
 
-  async function clientToken(signal: AbortSignal): Promise<string> {
-    if (token && Date.now() < token.expiresAt - TOKEN_MARGIN_MS) return token.value;
-    // client_secret_basic (RFC 6749 §2.3.1), which Signoff takes from every confidential app,
-    // client_secret_post ones included.
-    const response = await fetch(metadata.tokenEndpoint, {
-      method: 'POST',
-      headers: {
-        accept: 'application/json',
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`,
-      },
-      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'ssf' }).toString(),
-      signal: within(REQUEST_TIMEOUT_MS, signal),
-    });
-    const answer = await readJSON(response);
-    if (!response.ok || !isRecord(answer) || typeof answer.access_token !== 'string') {
-      throw failure(response.status, 'client credentials (scope ssf)', answer);
-    }
-    const expiresIn = typeof answer.expires_in === 'number' ? answer.expires_in : 300;
-    token = { value: answer.access_token, expiresAt: Date.now() + expiresIn * 1000 };
-    return token.value;
-  }
-
-  /** An SSF request with the client token; a 401 (the token expired or was revoked) gets one new token. */
-  async function call(
-    method: 'GET' | 'POST' | 'PATCH',
-    url: string,
-    body: unknown,
-    timeoutMs = REQUEST_TIMEOUT_MS,
-  ): Promise<unknown> {
-    for (let attempt = 0; ; attempt++) {
-      const headers = new Headers({
-        accept: 'application/json',
-        authorization: `Bearer ${await clientToken(stop.signal)}`,
-      });
-      if (body !== undefined) headers.set('content-type', 'application/json');
-      const response = await fetch(url, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: within(timeoutMs, stop.signal),
-      });
-      const answer = await readJSON(response);
-      if (response.status === 401 && attempt === 0) {
-        token = null;
-        continue;
-      }
-      if (!response.ok) throw failure(response.status, `${method} ${url}`, answer);
-      return answer;
-    }
-  }
+  const { call } = createSsfClient({
+    tokenEndpoint: metadata.tokenEndpoint,
+    clientId,
+    clientSecret,
+    fetch,
+    signal: stop.signal,
+  });
 
   const streamOf = (value: unknown) => {
     if (!isRecord(value) || typeof value.stream_id !== 'string' || !isRecord(value.delivery)) return null;
