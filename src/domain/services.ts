@@ -248,6 +248,11 @@ export async function createServices(deps: ServiceDeps) {
     );
   }
 
+  // Both notice channels (back-channel logout, pushed SETs): one give-up horizon, one guard.
+  const noticeSettings = {
+    giveUpAfterMs: settings.backchannelGiveUpAfter * 1000,
+    allowPrivate: settings.backchannelAllowPrivate,
+  };
   const backchannel = createBackchannelWorker({
     store,
     keys,
@@ -255,10 +260,7 @@ export async function createServices(deps: ServiceDeps) {
     bus,
     clock,
     log,
-    settings: {
-      giveUpAfterMs: settings.backchannelGiveUpAfter * 1000,
-      allowPrivate: settings.backchannelAllowPrivate,
-    },
+    settings: noticeSettings,
   });
   // Woken at once by ends that queued deliveries; the timer brings retries as they come due
   // and whatever was pending when the process last stopped.
@@ -311,7 +313,6 @@ export async function createServices(deps: ServiceDeps) {
     queued: setsQueued,
     tokenLifetimeMs: retentionMs,
   });
-  const streamLedger = createStreamLedger({ store, clock, queued: setsQueued });
   const users = createUserService({
     store,
     core,
@@ -327,21 +328,18 @@ export async function createServices(deps: ServiceDeps) {
     throttle: throttle('sign-up', { address: perAddress }),
   });
   const setPoller = createSetPoller({ store, clock, bus, signSet });
-  // SETs of push streams go out as back-channel notices do: the same engine, horizon and guard.
+  // SETs of push streams go out as back-channel notices do: the same engine.
   const setPush = createSetPushWorker({
     store,
     signSet,
     bus,
     clock,
     log,
-    settings: {
-      giveUpAfterMs: settings.backchannelGiveUpAfter * 1000,
-      allowPrivate: settings.backchannelAllowPrivate,
-    },
+    settings: noticeSettings,
   });
-  if (background) setPush.start(background.backchannelPollMs);
   const ssfRetentionMs = (settings.ssfRetention ?? 7 * 86400) * 1000;
   if (background) {
+    setPush.start(background.backchannelPollMs);
     timers.push(
       every(background.expirySweepMs, outages.purge, 'SSF retention purge failed', () =>
         store.ssf.purgeUnpolled(clock.now() - ssfRetentionMs),
@@ -355,7 +353,7 @@ export async function createServices(deps: ServiceDeps) {
     clock,
     bulkLogouts,
     streams,
-    streamLedger,
+    streamLedger: createStreamLedger({ store, clock, queued: setsQueued }),
     setPoller,
     setPush,
     signSet,
