@@ -2,8 +2,8 @@
 // logout tokens (src/domain/logout/backchannel-worker.ts) and pushed Security Event Tokens
 // (src/domain/ssf/set-push-worker.ts). A channel says what it claims, where each notice goes and
 // how one is sent; the engine owns what they share: leases, per-server concurrency, the slow-
-// server hold-back, capped exponential backoff with Retry-After, the give-up horizon, one write
-// per run, and the background loop.
+// server hold-back, capped exponential backoff with Retry-After (retry-policy.ts), the give-up
+// horizon, one write per run, and the background loop.
 //
 // Nothing is kept in memory between runs: the store is the queue, so a restart (or a crash)
 // loses no pending notice. Delivery is at least once: rows are claimed for a lease, and a node
@@ -15,31 +15,9 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { createOutageLog } from '../outage-log.ts';
 import type { PostOutcome } from './guarded-post.ts';
+import { RETRY_CAP_MS, retryAfterMs, retryDelay } from './retry-policy.ts';
 
-/** First retry 1–2 s after a failure, then doubling, never more than 5 minutes apart. */
-export const RETRY_BASE_MS = 2000;
-export const RETRY_CAP_MS = 5 * 60_000;
-
-/**
- * How long to wait after the `failedAttempts`-th failed attempt: capped exponential backoff
- * with "equal jitter" (half fixed, half random), so that the notices of a mass logout to an
- * app that was down do not all come back at the same instant.
- */
-export function retryDelay(failedAttempts: number, random: () => number = Math.random): number {
-  const full = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.min(Math.max(failedAttempts - 1, 0), 20));
-  return Math.round(full / 2 + random() * (full / 2));
-}
-
-/**
- * How long a Retry-After header (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) asks to wait,
- * in ms from `now`; 0 when it cannot be read.
- */
-export function retryAfterMs(value: string, now: number): number {
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? 0 : Math.max(at - now, 0);
-}
+export { RETRY_BASE_MS, RETRY_CAP_MS, retryAfterMs, retryDelay } from './retry-policy.ts';
 
 /**
  * After a POST to an app's server times out, other notices to the same server wait this long
