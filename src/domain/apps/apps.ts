@@ -103,6 +103,10 @@ export function createAppService(deps: {
     resolve: (appId: string) => store.apps.resolve(appId),
     list: (poolId: string) => store.apps.list(poolId),
 
+    /** App id → name, for pages that name the apps a session is signed in to. */
+    names: async (poolId: string): Promise<ReadonlyMap<string, string>> =>
+      new Map((await store.apps.list(poolId)).map((a) => [a.id, a.name])),
+
     /** Changes what the input names; a refused input changes nothing. */
     async update(
       poolId: string,

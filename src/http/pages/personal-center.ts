@@ -57,12 +57,12 @@ export function personalCenterRoutes(app: PageApp, ctx: HttpContext, csrf: Csrf)
 
   /** The signed-in user, their live sessions and the pool's app names: what /u and its confirmations show. */
   async function ownSessions(session: Session) {
-    const [user, sessions, apps] = await Promise.all([
+    const [user, sessions, appNames] = await Promise.all([
       services.users.get(session.poolId, session.userId),
       services.sessions.listOfUser(session.poolId, session.userId),
-      services.apps.list(session.poolId),
+      services.apps.names(session.poolId),
     ]);
-    return { user, sessions, appNames: new Map(apps.map((a) => [a.id, a.name])) };
+    return { user, sessions, appNames };
   }
 
   /** The personal center of a signed-in browser; with the password form's problem after a failed change. */

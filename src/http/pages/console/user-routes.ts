@@ -68,7 +68,7 @@ export function userRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) 
   ) {
     const [sessions, names] = await Promise.all([
       services.sessions.listOfUser(s.pool.id, user.id),
-      appNames(s.pool.id),
+      services.apps.names(s.pool.id),
     ]);
     return show(
       reply,
@@ -82,10 +82,6 @@ export function userRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) 
       }),
       status,
     );
-  }
-
-  async function appNames(poolId: string) {
-    return new Map((await services.apps.list(poolId)).map((a) => [a.id, a.name]));
   }
 
   app.get<{ Params: { poolId: string; userId: string } }>(
@@ -146,7 +142,7 @@ export function userRoutes(app: PageApp, ctx: HttpContext, guard: ConsoleGuard) 
       (x) => x.id === req.params.sid && x.endedAt === null,
     );
     if (!session) return redirectTo(reply, `${path}?notice=already-ended`);
-    const apps = appsOfSession(session, await appNames(s.pool.id));
+    const apps = appsOfSession(session, await services.apps.names(s.pool.id));
     const frame = guard.frame(req, reply, s, 'users');
     return show(
       reply,
